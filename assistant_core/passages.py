@@ -1,0 +1,31 @@
+"""Retrieved passages and their per-turn ids (``p1..pk`` in retrieval order)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Passage:
+    text: str
+    title: str
+    url: str = ""
+    source: str = ""  # path or URI of the document the passage came from
+    score: float = 0.0  # normalised to 0..1 by the retriever
+    chunk_id: str = ""
+    id: str = ""  # per-turn id, assigned by number_passages
+
+    def citation(self) -> dict[str, str]:
+        """The visitor-facing citation of DESIGN §5 (only http(s) URLs are passed on)."""
+        url = self.url if self.url.startswith(("https://", "http://")) else ""
+        return {"id": self.id, "title": self.title, "url": url}
+
+
+def number_passages(passages: Iterable[Passage]) -> list[Passage]:
+    """Give passages this turn's ids, p1..pk, in the order they were retrieved."""
+    return [replace(p, id=f"p{i}") for i, p in enumerate(passages, start=1)]
+
+
+def by_id(passages: Sequence[Passage]) -> dict[str, Passage]:
+    return {p.id: p for p in passages}
