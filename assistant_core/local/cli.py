@@ -18,7 +18,7 @@ from ..answerer import TurnRequest
 from ..errors import AssistantError, BadInput, ConfigError
 from ..settings import Settings
 from ..visitor_input import clean_question
-from .compose import build_model, local_answerer
+from .compose import build_model, build_retriever, local_answerer
 from .evaluation import format_report, load_questions, run_eval
 from .index import LocalIndex
 from .memory_stores import CollectingPoster, MemoryTranscripts
@@ -82,9 +82,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     printer = _Printer(False)
     settings = _settings(args)
-    model = build_model(settings.model, pace_seconds=0.01)  # visible streaming in a terminal
-    answerer, *_ = local_answerer(settings, CollectingPoster(on_frame=printer), model=model,
-                                  transcripts=MemoryTranscripts())
+    retriever = build_retriever(settings.kb, settings.docs_dir)
+    model = build_model(settings.model, pace_seconds=0.01, retriever=retriever)  # visible streaming
+    answerer, *_ = local_answerer(
+        settings, CollectingPoster(on_frame=printer), model=model, retriever=retriever, transcripts=MemoryTranscripts()
+    )
     session = f"chat-{uuid.uuid4().hex[:8]}"
     print(f"Ask about the help centre in {settings.docs_dir} (Ctrl-D or 'quit' to leave).")
     index = 0
@@ -110,7 +112,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     index = LocalIndex.load_or_build(Path(args.dir))
     s = index.stats
-    print(f"{'rebuilt' if s.rebuilt else 'up to date'}: {s.documents} documents, {s.chunks} chunks, {s.skipped} skipped")
+    print(
+        f"{'rebuilt' if s.rebuilt else 'up to date'}: {s.documents} documents, {s.chunks} chunks, {s.skipped} skipped"
+    )
     for path, reason in s.skipped_files:
         print(f"  skipped {path}: {reason}")
     return 0
@@ -162,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Other parts of the local stack (serve, keys, sync, ...) add their sub-commands here.
 EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+from . import serve_cli  # noqa: E402  (registers `serve` and `keys`)
+
+EXTRA_COMMANDS.append(serve_cli.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,7 @@ from .text_analysis import terms
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 K1, B = 1.2, 0.75
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "website-assistant" / "index"
 
@@ -57,7 +57,11 @@ class LocalIndex:
             raise BadInput(f"docs folder not found: {root}")
         files = list(iter_doc_files(root))
         manifest = _manifest(root, files)
-        cache = Path(cache_dir) if cache_dir else DEFAULT_CACHE_ROOT / hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
+        cache = (
+            Path(cache_dir)
+            if cache_dir
+            else DEFAULT_CACHE_ROOT / hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
+        )
         cached = _load_cache(cache, manifest)
         if cached is not None:
             return cached
@@ -103,12 +107,18 @@ class LocalIndex:
                 break
             c = self.chunks[int(i)]
             score = min(1.0, float(raw[i]) / total) if total else 0.0
-            out.append(Passage(text=c.text, title=c.title, url=c.url, source=c.doc_path, score=score, chunk_id=c.chunk_id))
+            out.append(
+                Passage(text=c.text, title=c.title, url=c.url, source=c.doc_path, score=score, chunk_id=c.chunk_id)
+            )
         return out
 
     def retrieve(self, query: str, k: int) -> list[Passage]:
         """The ``Retriever`` port."""
         return self.search(query, k)
+
+    def knows(self, term: str) -> bool:
+        """Whether an analysed term occurs anywhere in the docs (the extractive model's vocabulary)."""
+        return term in self._df
 
     def _idf(self, term: str) -> float:
         df = self._df.get(term, 0)
@@ -116,7 +126,8 @@ class LocalIndex:
 
 
 def _chunk_terms(c: Chunk) -> list[str]:
-    return terms(f"{c.title}\n{c.text}")
+    # The title and heading say what a section is about; counting them twice lifts on-topic sections.
+    return terms(f"{c.title}\n{c.title}\n{c.text}")
 
 
 def _manifest(root: Path, files: list[Path]) -> dict[str, object]:
@@ -138,7 +149,9 @@ def _load_cache(cache: Path, manifest: dict[str, object]) -> LocalIndex | None:
     except (OSError, ValueError, KeyError):
         return None
     chunks = [Chunk(**c) for c in data["chunks"]]
-    stats = IndexStats(**{**data["stats"], "rebuilt": False, "skipped_files": tuple(map(tuple, data["stats"]["skipped_files"]))})
+    stats = IndexStats(
+        **{**data["stats"], "rebuilt": False, "skipped_files": tuple(map(tuple, data["stats"]["skipped_files"]))}
+    )
     return LocalIndex(chunks, bm25, data["df"], stats)
 
 

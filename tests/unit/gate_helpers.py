@@ -22,14 +22,21 @@ class FakeClock:
 
 def passages(n: int = 5) -> list[Passage]:
     return number_passages(
-        Passage(text=f"Passage {i} text.", title=f"Doc {i}", url=f"https://help.example/doc-{i}", source=f"doc-{i}.md",
-                score=0.9 - i / 10, chunk_id=f"doc-{i}.md#0")
+        Passage(
+            text=f"Passage {i} text.",
+            title=f"Doc {i}",
+            url=f"https://help.example/doc-{i}",
+            source=f"doc-{i}.md",
+            score=0.9 - i / 10,
+            chunk_id=f"doc-{i}.md#0",
+        )
         for i in range(1, n + 1)
     )
 
 
-def tool_events(name: str, payload: str | dict[str, Any], sizes: Iterable[int] | int = 5,
-                stop: str | None = "tool_use") -> list[ModelEvent]:
+def tool_events(
+    name: str, payload: str | dict[str, Any], sizes: Iterable[int] | int = 5, stop: str | None = "tool_use"
+) -> list[ModelEvent]:
     raw = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
     events: list[ModelEvent] = [ToolStart(name, "tu_1")]
     sizes_iter = iter([sizes] * len(raw)) if isinstance(sizes, int) else iter(sizes)
@@ -43,11 +50,18 @@ def tool_events(name: str, payload: str | dict[str, Any], sizes: Iterable[int] |
     return events
 
 
-def run_gate(events: Iterable[ModelEvent], *, n_passages: int = 5, error: str | None = None,
-             clock: FakeClock | None = None, **kw: Any) -> tuple[list[dict[str, Any]], GateResult]:
+def run_gate(
+    events: Iterable[ModelEvent],
+    *,
+    n_passages: int = 5,
+    error: str | None = None,
+    clock: FakeClock | None = None,
+    **kw: Any,
+) -> tuple[list[dict[str, Any]], GateResult]:
     frames: list[dict[str, Any]] = []
-    gate = CitationGate(turn_id="t1", passages=passages(n_passages), emit=frames.append,
-                        clock=clock or FakeClock(), **kw)
+    gate = CitationGate(
+        turn_id="t1", passages=passages(n_passages), emit=frames.append, clock=clock or FakeClock(), **kw
+    )
     for event in events:
         gate.feed(event)
         if gate.done:

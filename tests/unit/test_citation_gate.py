@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from assistant_core.citation_gate import MAX_FRAME_BYTES, CitationGate
 from assistant_core.model_events import Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 
@@ -67,7 +68,7 @@ def test_two_tool_calls_downgrade() -> None:
 
 
 def test_second_tool_call_after_streamed_text_retracts() -> None:
-    events = tool_events("answer", ANSWER, sizes=30, stop=None) + [ToolStart("answer", "tu_2")]
+    events = [*tool_events("answer", ANSWER, sizes=30, stop=None), ToolStart("answer", "tu_2")]
     frames, result = run_gate(events, clock=FakeClock(step=1.0))
     assert "delta" in types(frames)
     assert types(frames)[-2:] == ["retract", "handoff"]
@@ -98,8 +99,9 @@ def test_stream_cut_mid_json_downgrades() -> None:
 
 
 def test_stream_error_midway_retracts_shown_text() -> None:
-    frames, result = run_gate(tool_events("answer", ANSWER, sizes=30, stop=None), error="throttlingException",
-                              clock=FakeClock(step=1.0))
+    frames, result = run_gate(
+        tool_events("answer", ANSWER, sizes=30, stop=None), error="throttlingException", clock=FakeClock(step=1.0)
+    )
     assert types(frames)[-2:] == ["retract", "handoff"]
     assert result.downgrade_reason == "model_error" and result.downgrade_detail == "throttlingException"
 
@@ -145,8 +147,9 @@ def test_frames_never_exceed_32_kb_even_for_huge_inputs() -> None:
 
 def test_multibyte_utf8_is_never_split_or_mangled() -> None:
     text = "茶は2営業日以内に発送します 🍵🍵 Grüße — 👩🏽‍🍳 done."
-    frames, result = run_gate(tool_events("answer", {"citation_ids": ["p1"], "text": text}, sizes=1),
-                              clock=FakeClock(step=0.05))
+    frames, result = run_gate(
+        tool_events("answer", {"citation_ids": ["p1"], "text": text}, sizes=1), clock=FakeClock(step=0.05)
+    )
     for f in frames:
         f["text"].encode("utf-8") if "text" in f else None  # raises on a lone surrogate
     assert delta_text(frames) == text and result.tool == "answer"
@@ -170,8 +173,9 @@ def test_flush_policy_batches_small_fragments() -> None:
 
 
 def test_flush_policy_posts_after_80ms_even_if_few_chars() -> None:
-    frames, _ = run_gate(tool_events("answer", {"citation_ids": ["p1"], "text": "abcdefghij" * 3}, sizes=2),
-                         clock=FakeClock(step=0.1))
+    frames, _ = run_gate(
+        tool_events("answer", {"citation_ids": ["p1"], "text": "abcdefghij" * 3}, sizes=2), clock=FakeClock(step=0.1)
+    )
     assert len([f for f in frames if f["type"] == "delta"]) >= 10
 
 
@@ -184,7 +188,7 @@ def test_flush_policy_posts_after_80ms_even_if_few_chars() -> None:
     ],
 )
 def test_other_tools_map_to_their_frames(tool: str, payload: dict, frame: str) -> None:
-    frames, result = run_gate(tool_events(tool, payload) + [Usage(10, 5, 300)])
+    frames, result = run_gate([*tool_events(tool, payload), Usage(10, 5, 300)])
     assert types(frames) == [frame]
     assert result.tool == tool and not result.downgraded
     if frame == "handoff":

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
-from assistant_core.model_events import Stop, ToolInputDelta, ToolStart
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from assistant_core.model_events import Stop, ToolInputDelta, ToolStart
 
 from .gate_helpers import FakeClock, delta_text, run_gate
 
 ids = st.sampled_from(["p1", "p2", "p3", "p4", "p5", "p6", "p9", "x"])
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=300)
-answer_inputs = st.fixed_dictionaries(
-    {"citation_ids": st.lists(ids, min_size=0, max_size=4), "text": texts}
-)
+answer_inputs = st.fixed_dictionaries({"citation_ids": st.lists(ids, min_size=0, max_size=4), "text": texts})
 clarify_inputs = st.fixed_dictionaries({"question": texts}, optional={"options": st.lists(texts, max_size=5)})
 
 
@@ -32,7 +32,7 @@ def payloads(draw: st.DrawFn) -> tuple[str, str]:
 
 def split(raw: str, cuts: list[int]) -> list[str]:
     points = sorted({c % (len(raw) + 1) for c in cuts} | {0, len(raw)})
-    return [raw[a:b] for a, b in zip(points, points[1:], strict=False) if raw[a:b]]
+    return [raw[a:b] for a, b in itertools.pairwise(points) if raw[a:b]]
 
 
 def outcome(tool: str, fragments: list[str], step: float) -> tuple[str, str, list[str], str]:
