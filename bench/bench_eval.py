@@ -1,0 +1,8 @@
+"""`assistant eval` on the sample help centre: every metric, as the CLI reports it."""
+
+from __future__ import annotations
+
+from assistant_core.local.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main(["eval", "--docs", "examples/help-center", "--questions", "examples/questions.jsonl"]))
