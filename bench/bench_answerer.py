@@ -13,8 +13,10 @@ from assistant_core.local.memory_stores import CollectingPoster, MemoryGaps, Mem
 from assistant_core.model_events import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
 from assistant_core.passages import Passage
 
-PASSAGES = [Passage(f"Passage {i} about shipping and returns. " * 10, f"Doc {i}", f"https://x/{i}", f"d{i}.md", 0.9 - i / 10)
-            for i in range(5)]
+PASSAGES = [
+    Passage(f"Passage {i} about shipping and returns. " * 10, f"Doc {i}", f"https://x/{i}", f"d{i}.md", 0.9 - i / 10)
+    for i in range(5)
+]
 PAYLOAD = json.dumps({"citation_ids": ["p1"], "text": "Orders ship the same working day when placed before noon. " * 5})
 
 
@@ -36,9 +38,16 @@ class InstantRetriever:
 
 def main() -> None:
     transcripts = MemoryTranscripts()
-    answerer = Answerer(model=InstantModel(), retriever=InstantRetriever(), history=transcripts,
-                        poster=CollectingPoster(), transcripts=transcripts, gaps=MemoryGaps(),
-                        handoffs=MemoryHandoffs(), clock=SystemClock())
+    answerer = Answerer(
+        model=InstantModel(),
+        retriever=InstantRetriever(),
+        history=transcripts,
+        poster=CollectingPoster(),
+        transcripts=transcripts,
+        gaps=MemoryGaps(),
+        handoffs=MemoryHandoffs(),
+        clock=SystemClock(),
+    )
     times = []
     for i in range(1, 1201):
         t0 = time.perf_counter()

@@ -39,7 +39,8 @@ def main() -> None:
     for size in (1, 8, 64):
         costs = [c for _ in range(5) for c in run(size)]
         p95 = statistics.quantiles(costs, n=20)[18]
-        print(f"  {size:>2}-byte fragments: median {statistics.median(costs):6.1f} us   p95 {p95:6.1f} us   ({len(costs) // 5} events)")
+        median = statistics.median(costs)
+        print(f"  {size:>2}-byte fragments: median {median:6.1f} us   p95 {p95:6.1f} us   ({len(costs) // 5} events)")
 
 
 if __name__ == "__main__":
