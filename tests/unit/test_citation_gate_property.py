@@ -41,7 +41,9 @@ def outcome(tool: str, fragments: list[str], step: float) -> tuple[str, str, lis
     final_types = [f["type"] for f in frames if f["type"] not in ("delta", "retract")]
     for f in frames:
         json.dumps(f, ensure_ascii=False).encode("utf-8")  # never a lone surrogate
-    shown = delta_text(frames) if "retract" not in [f["type"] for f in frames] else "<retracted>"
+    # What the visitor is left with: withdrawn text counts as never shown (how much was shown
+    # before the retract depends on timing, which is allowed to differ).
+    shown = delta_text(frames) if "retract" not in [f["type"] for f in frames] else ""
     return shown, result.tool, final_types, result.downgrade_reason
 
 
