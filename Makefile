@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/assistant chat --docs $(DOCS)
+	@echo "Starting the local stack; open the URL it prints (Ctrl-C to stop)."
+	$(VENV)/bin/assistant serve --docs $(DOCS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -1,0 +1,135 @@
+"""Composition root for the Lambdas: adapters built once per cold start from ``Settings.from_env()``.
+
+boto3 honours ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` on its own, which is how the
+local gateway points these same adapters at moto and at itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ..answerer import Answerer
+from ..clock import SystemClock
+from ..message_intake import Limits, MessageIntake
+from ..settings import Settings
+from ..tokens import KeySet
+from .messaging import ConnectionPoster, LambdaHandoffQueue, LambdaInvoker, SecretReader, SnsNotifier
+from .records_tables import DynamoGaps, DynamoTranscripts
+from .sessions_table import DynamoSessionStore
+
+_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3},
+                 max_pool_connections=50)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._session = boto3.session.Session(region_name=settings.region)
+        self._lock = threading.RLock()  # the local gateway calls handlers from many threads
+        self._answerers: dict[str, Answerer] = {}
+
+    def _client(self, service: str, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._session.client(service, config=_CONFIG, **kwargs)
+
+    def _table(self, name: str) -> Any:
+        with self._lock:
+            return self._session.resource("dynamodb", config=_CONFIG).Table(name)
+
+    @cached_property
+    def sessions(self) -> DynamoSessionStore:
+        return DynamoSessionStore(self._table(self.settings.sessions_table), self.settings.session_idle_seconds)
+
+    @cached_property
+    def transcripts(self) -> DynamoTranscripts:
+        return DynamoTranscripts(self._table(self.settings.transcripts_table), self.settings.retention_days)
+
+    @cached_property
+    def gaps(self) -> DynamoGaps:
+        return DynamoGaps(self._table(self.settings.gaps_table))
+
+    @cached_property
+    def invoker(self) -> LambdaInvoker:
+        return LambdaInvoker(self._client("lambda"))
+
+    @cached_property
+    def notifier(self) -> SnsNotifier:
+        return SnsNotifier(self._client("sns"), self.settings.handoff_topic_arn)
+
+    @cached_property
+    def secrets(self) -> SecretReader:
+        return SecretReader(self._client("secretsmanager"))
+
+    def keys(self) -> KeySet:
+        return KeySet.from_json(self.secrets.get(self.settings.signing_key_secret))
+
+    def poster(self, endpoint: str = "") -> ConnectionPoster:
+        return ConnectionPoster(self._client("apigatewaymanagementapi",
+                                             endpoint_url=endpoint or self.settings.ws_management_endpoint))
+
+    @cached_property
+    def default_poster(self) -> ConnectionPoster:
+        return self.poster()
+
+    @cached_property
+    def intake(self) -> MessageIntake:
+        s = self.settings
+        limits = Limits(max_chars=s.max_message_chars, per_minute=s.rate_limit_per_minute,
+                        burst=s.rate_limit_burst, daily_turn_cap=s.daily_turn_cap, scratchpad_turns=s.history_turns)
+        return MessageIntake(self.sessions, limits, s.ws_management_endpoint)
+
+    def ws_url(self) -> str:
+        endpoint = self.settings.ws_management_endpoint
+        return "wss://" + endpoint.removeprefix("https://") if endpoint.startswith("https://") \
+            else "ws://" + endpoint.removeprefix("http://")
+
+    @cached_property
+    def _brains(self) -> tuple[Any, Any]:
+        from ..local.compose import build_model, build_retriever  # spec parsing lives there
+
+        s = self.settings
+        retriever = build_retriever(s.kb, s.docs_dir, settings=s)
+        return build_model(s.model, settings=s, retriever=retriever), retriever
+
+    def answerer(self, endpoint: str = "") -> Answerer:
+        """One answerer per management endpoint (the turn payload names it), sharing model and index."""
+        from ..local.compose import answerer_config
+
+        endpoint = endpoint or self.settings.ws_management_endpoint
+        with self._lock:
+            found = self._answerers.get(endpoint)
+        if found is None:
+            model, retriever = self._brains
+            found = Answerer(model=model, retriever=retriever, history=self.transcripts,
+                             poster=self.poster(endpoint), transcripts=self.transcripts, gaps=self.gaps,
+                             handoffs=LambdaHandoffQueue(self.invoker, self.settings.handoff_function),
+                             clock=SystemClock(), config=answerer_config(self.settings))
+            with self._lock:
+                found = self._answerers.setdefault(endpoint, found)
+        return found
+
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def runtime() -> Runtime:
+    """The process's runtime (a Lambda cold start builds it once)."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = Runtime(Settings.from_env())
+        return _runtime
+
+
+def reset_runtime(settings: Settings | None = None) -> Runtime:
+    """For the local gateway, which sets the environment before the first event."""
+    global _runtime
+    with _runtime_lock:
+        _runtime = Runtime(settings or Settings.from_env())
+        return _runtime

@@ -1,0 +1,61 @@
+"""tbl-transcripts (``TranscriptStore`` + ``History``) and tbl-gaps (``GapLog``) over DynamoDB."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from ..ports import GapRecord, HistoryTurn, TurnRecord
+from .retry import call, storage_error
+
+
+def to_item(value: Any) -> Any:
+    """DynamoDB wants Decimal, not float; empty strings are fine, but tuples must be lists."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {str(k): to_item(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_item(v) for v in value]
+    return value
+
+
+class DynamoTranscripts:
+    def __init__(self, table: Any, retention_days: int = 90) -> None:
+        self.table, self.retention_days = table, retention_days
+
+    def save_turn(self, record: TurnRecord) -> None:
+        item = to_item(asdict(record))
+        try:
+            call("save turn", lambda: self.table.put_item(Item=item))
+        except ClientError as e:
+            raise storage_error("save turn", e) from e
+
+    def recent_turns(self, session_id: str, limit: int) -> list[HistoryTurn]:
+        if limit <= 0:
+            return []
+        try:
+            out = call("recent turns", lambda: self.table.query(
+                KeyConditionExpression=Key("session_id").eq(session_id), ScanIndexForward=False, Limit=limit,
+                ProjectionExpression="question, #t, visitor_gone", ExpressionAttributeNames={"#t": "text"}))
+        except ClientError as e:
+            raise storage_error("recent turns", e) from e
+        items = reversed(out.get("Items", []))
+        return [HistoryTurn(str(i.get("question", "")), str(i.get("text", ""))) for i in items
+                if not i.get("visitor_gone")]
+
+
+class DynamoGaps:
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def record(self, gap: GapRecord) -> None:
+        item = to_item({**asdict(gap), "sk": f"{gap.created_at}#{gap.turn_id}"})
+        try:
+            call("record gap", lambda: self.table.put_item(Item=item))
+        except ClientError as e:
+            raise storage_error("record gap", e) from e

@@ -1,0 +1,106 @@
+"""The local stand-ins behind the gateway: moto on loopback, the Lambda runtime, the outbox.
+
+The real handlers run in-process with their unmodified boto3 clients; the environment sends
+those clients to moto (DynamoDB, SNS, Secrets Manager) and to the gateway itself (Lambda invoke,
+``@connections``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..aws.compose import Runtime, reset_runtime
+from ..aws.local_provision import provision
+from ..errors import ConfigError
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+STAGE = "local"
+
+
+class LocalBackend:
+    def __init__(self, *, base_url: str, docs: str, model: str, kb: str, allowed_origins: tuple[str, ...],
+                 state_dir: Path, workers: int = 32) -> None:
+        from moto.server import ThreadedMotoServer  # only the local stack needs moto
+
+        self.base_url, self.state_dir = base_url, state_dir
+        self.outbox = state_dir / "outbox"
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto.start()
+        host, port = self.moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        # Fake credentials: nothing here may ever reach real AWS.
+        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+                           "AWS_ENDPOINT_URL": self.moto_url, "AWS_ENDPOINT_URL_LAMBDA": base_url,
+                           "AWS_DEFAULT_REGION": Settings().region})
+        os.environ.pop("AWS_PROFILE", None)
+        origins = (base_url, base_url.replace("127.0.0.1", "localhost"), *allowed_origins)
+        env = {"ASSISTANT_STAGE": "local", "ASSISTANT_DOCS_DIR": str(Path(docs).resolve()),
+               "ASSISTANT_MODEL": model, "ASSISTANT_KB": kb, "ASSISTANT_ALLOWED_ORIGINS": ",".join(origins),
+               "ASSISTANT_WS_MANAGEMENT_ENDPOINT": f"{base_url}/{STAGE}"}
+        os.environ.update(env)  # other ASSISTANT_* variables (limits, caps) still apply
+        settings = provision(Settings.from_env(), endpoint_url=self.moto_url)
+        os.environ["ASSISTANT_HANDOFF_TOPIC_ARN"] = settings.handoff_topic_arn
+        self.runtime: Runtime = reset_runtime(settings)
+        self.runtime.answerer()  # build the index now, not on the first question
+        self.functions = {settings.answerer_function: "handlers.answerer",
+                          settings.handoff_function: "handlers.handoff"}
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
+        self.handler_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="route")
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def handler(self, module: str) -> Any:
+        return importlib.import_module(module).handler
+
+    def invoke(self, function: str, payload: dict[str, Any]) -> Any:
+        """Run a function as Lambda would (used by the worker pool for async invokes)."""
+        name = function.rsplit(":", 1)[-1] if function.startswith("arn:") else function
+        module = self.functions.get(name)
+        if module is None:
+            raise ConfigError(f"no local function {function!r}")
+        try:
+            result = self.handler(module)(payload, None)
+        except Exception:
+            log.exception("function %s failed", name)
+            raise
+        if module == "handlers.handoff":
+            self._to_outbox(payload, result)
+        return result
+
+    def invoke_async(self, function: str, payload: dict[str, Any]) -> None:
+        if function.rsplit(":", 1)[-1] not in self.functions:
+            raise ConfigError(f"no local function {function!r}")
+        self.pool.submit(self._quiet, function, payload)
+
+    def _quiet(self, function: str, payload: dict[str, Any]) -> None:
+        with contextlib.suppress(Exception):  # already logged; an async invoke has nobody to report to
+            self.invoke(function, payload)
+
+    def _to_outbox(self, payload: dict[str, Any], result: dict[str, Any]) -> None:
+        from handlers.handoff import notice
+
+        subject, body = notice(payload)
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{payload.get('turn_id') or payload.get('turn') or 'x'}-" \
+               f"{uuid.uuid4().hex[:6]}.json"
+        record = {"subject": subject, "body": body, "payload": payload, "sns_message_id": result.get("published")}
+        (self.outbox / name).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(f"[handoff] {subject} → {self.outbox / name}", flush=True)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.handler_pool.shutdown(wait=False, cancel_futures=True)
+        self.moto.stop()

@@ -1,0 +1,141 @@
+"""Rules for each visitor frame (DESIGN §5): validate, rate-limit, de-duplicate, one turn at a time,
+daily cap. Pure over the ``SessionStore`` port; the handler posts the frames and invokes the answerer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonschema
+
+from . import frames
+from .errors import BadInput
+from .frames import Frame
+from .sessions import Busy, SessionStore, TurnJob
+from .visitor_input import TooLong, clean_question
+
+log = logging.getLogger(__name__)
+
+_ID = {"type": "string", "minLength": 1, "maxLength": 64}
+_EMAIL = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"
+_TURN = {"type": "string", "pattern": "^t[0-9]{1,9}$"}
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "send": {"required": ["action", "id", "text"],
+             "properties": {"action": {}, "id": _ID, "text": {"type": "string"},
+                            "page": {"type": "string", "maxLength": 2048}}},
+    "contact": {"required": ["action", "turn", "email"],
+                "properties": {"action": {}, "turn": _TURN,
+                               "email": {"type": "string", "maxLength": 254, "pattern": _EMAIL},
+                               "note": {"type": "string", "maxLength": 1000}}},
+    "stop": {"required": ["action", "turn"], "properties": {"action": {}, "turn": _TURN}},
+    "ping": {"required": ["action"], "properties": {"action": {}}},
+}
+_VALIDATORS = {k: jsonschema.Draft202012Validator({"type": "object", "additionalProperties": False, **v})
+               for k, v in _SCHEMAS.items()}
+MAX_BODY_BYTES = 16 * 1024  # a 1,000-character question is far below this
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_chars: int = 1000
+    per_minute: int = 6
+    burst: int = 3  # messages within one 10-second window
+    daily_turn_cap: int = 5000
+    lease_seconds: int = 120  # a crashed answerer frees the connection after this
+    scratchpad_turns: int = 6
+    claim_ttl: int = 24 * 3600
+
+
+@dataclass
+class Reply:
+    frames: list[Frame] = field(default_factory=list)
+    job: TurnJob | None = None
+    contact: dict[str, str] | None = None
+
+
+class MessageIntake:
+    def __init__(self, store: SessionStore, limits: Limits, management_endpoint: str,
+                 now: Callable[[], float] = time.time) -> None:
+        self.store, self.limits, self.endpoint, self.now = store, limits, management_endpoint, now
+
+    def handle(self, connection_id: str, body: Any) -> Reply:
+        try:
+            msg = _parse(body)
+        except BadInput as e:
+            log.info("bad frame from %s: %s", connection_id, e)
+            return Reply([frames.error("bad_request")])
+        action = msg["action"]
+        if action == "ping":
+            return Reply([frames.pong()])
+        conn = self.store.get_connection(connection_id)
+        if conn is None:
+            return Reply([frames.error("unauthorized")])
+        if action == "stop":
+            self.store.request_stop(connection_id, msg["turn"])
+            return Reply()
+        if action == "contact":
+            return Reply(contact={"session_id": conn.session_id, "connection_id": connection_id, "turn": msg["turn"],
+                                  "email": msg["email"], "note": msg.get("note", "")})
+        return self._send(connection_id, conn.session_id, msg)
+
+    def _send(self, connection_id: str, session_id: str, msg: dict[str, Any]) -> Reply:
+        client_id = msg["id"]
+        try:
+            question = clean_question(msg["text"], self.limits.max_chars)
+        except TooLong:
+            return Reply([frames.error("too_long")])
+        except BadInput:
+            return Reply([frames.error("bad_request")])
+        claim_key = f"msg#{session_id}#{client_id}"
+        seen = self.store.find_claim(claim_key)
+        if seen:  # a resend: acknowledge the same turn again, never answer twice
+            return Reply([frames.ack(client_id, seen)])
+        now = self.now()
+        if (self.store.count(f"rate#{connection_id}#{int(now // 60)}", 120) > self.limits.per_minute
+                or self.store.count(f"burst#{connection_id}#{int(now // 10)}", 60) > self.limits.burst):
+            return Reply([frames.error("rate_limited")])
+        try:
+            index = self.store.begin_turn(connection_id, session_id, question, now=now,
+                                          lease_seconds=self.limits.lease_seconds, keep=self.limits.scratchpad_turns)
+        except Busy:
+            return Reply([frames.error("busy")])
+        turn_id = f"t{index}"
+        day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+        if self.store.count(f"cap#{day}", 2 * 86400) > self.limits.daily_turn_cap:
+            log.warning("daily turn cap of %d reached", self.limits.daily_turn_cap)
+            self.store.end_turn(connection_id, turn_id)
+            return Reply([frames.error("unavailable")])
+        holder = self.store.claim(claim_key, turn_id, self.limits.claim_ttl)
+        if holder:  # the same message raced in twice; the other copy owns the turn
+            self.store.end_turn(connection_id, turn_id)
+            return Reply([frames.ack(client_id, holder)])
+        job = TurnJob(session_id, connection_id, turn_id, index, question, msg.get("page", ""), self.endpoint,
+                      client_id)
+        return Reply([frames.ack(client_id, turn_id)], job=job)
+
+    def abandon(self, job: TurnJob) -> Frame:
+        """The answerer could not be started: free the turn and the claim so a resend can work."""
+        self.store.end_turn(job.connection_id, job.turn_id)
+        self.store.release_claim(f"msg#{job.session_id}#{job.client_id}")
+        return frames.error("unavailable")
+
+
+def _parse(body: Any) -> dict[str, Any]:
+    if not isinstance(body, str) or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise BadInput("body missing, binary or too large")
+    try:
+        msg = json.loads(body)
+    except ValueError as e:
+        raise BadInput("not JSON") from e
+    if not isinstance(msg, dict) or msg.get("action") not in _VALIDATORS:
+        raise BadInput(f"unknown action {msg.get('action') if isinstance(msg, dict) else None!r}")
+    errors = sorted(_VALIDATORS[msg["action"]].iter_errors(msg), key=str)
+    if errors:
+        raise BadInput(f"{msg['action']}: {errors[0].message}")
+    return msg

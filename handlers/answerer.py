@@ -1,0 +1,42 @@
+"""fn-answerer (async-invoked per turn with a ``TurnJob`` payload): run the turn, free the connection."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from assistant_core import frames
+from assistant_core.answerer import TurnRequest
+from assistant_core.errors import AssistantError
+from assistant_core.sessions import TurnJob
+from handlers._compose import Runtime, runtime
+
+log = logging.getLogger(__name__)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    job = TurnJob.from_payload(event)
+    rt = runtime()
+    answerer = rt.answerer(job.management_endpoint)
+    req = TurnRequest(job.session_id, job.connection_id, job.turn_id, job.turn_index, job.question, job.page_url)
+    try:
+        outcome = answerer.run(req, cancelled=lambda: _stopped(rt, job))
+        return {"turn": job.turn_id, "tool": outcome.result.tool, "visitor_gone": outcome.visitor_gone}
+    except Exception:  # an async invoke that raises is retried by Lambda: that would answer twice
+        log.exception("turn %s of %s failed", job.turn_id, job.session_id)
+        with contextlib.suppress(AssistantError):
+            rt.poster(job.management_endpoint).post(job.connection_id, frames.error("unavailable"))
+        return {"turn": job.turn_id, "tool": "", "error": True}
+    finally:
+        try:
+            rt.sessions.end_turn(job.connection_id, job.turn_id)
+        except AssistantError:
+            log.exception("could not free %s (the lease expires by itself)", job.connection_id)
+
+
+def _stopped(rt: Runtime, job: TurnJob) -> bool:
+    try:
+        return rt.sessions.is_stopped(job.connection_id, job.turn_id)
+    except AssistantError:
+        return False  # keep answering; a posting failure will end the turn if the visitor left

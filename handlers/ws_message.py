@@ -1,0 +1,41 @@
+"""fn-ws-message (``$default``): intake rules → ack/error frames → async answerer invoke."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from assistant_core import frames
+from assistant_core.errors import AssistantError, ConnectionGone
+from handlers._compose import runtime
+
+log = logging.getLogger(__name__)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    rt = runtime()
+    ctx = event.get("requestContext", {})
+    cid = ctx["connectionId"]
+    body = None if event.get("isBase64Encoded") else event.get("body")  # binary frames are not our protocol
+    poster, reply = rt.default_poster, None
+    try:
+        reply = rt.intake.handle(cid, body)
+        for frame in reply.frames:
+            poster.post(cid, frame)
+        if reply.job:
+            try:
+                rt.invoker.invoke_async(rt.settings.answerer_function, reply.job.to_payload())
+            except AssistantError:
+                log.exception("could not start the answerer for %s", reply.job.turn_id)
+                poster.post(cid, rt.intake.abandon(reply.job))
+        if reply.contact:
+            rt.invoker.invoke_async(rt.settings.handoff_function, {"kind": "contact", **reply.contact})
+    except ConnectionGone:
+        if reply and reply.job:
+            rt.intake.abandon(reply.job)  # nobody heard the ack: do not answer into the void
+    except AssistantError:
+        log.exception("message from %s failed", cid)
+        with contextlib.suppress(AssistantError):
+            poster.post(cid, frames.error("unavailable"))
+    return {"statusCode": 200}

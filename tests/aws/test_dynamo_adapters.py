@@ -1,0 +1,135 @@
+"""DynamoDB adapters against moto: the same semantics the intake rules rely on."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+from botocore.exceptions import ClientError
+
+from assistant_core.aws.compose import Runtime
+from assistant_core.aws.retry import call
+from assistant_core.errors import StorageError, Throttled
+from assistant_core.ports import GapRecord, TurnRecord
+from assistant_core.sessions import Busy, Connection
+
+NOW = 1_800_000_000.0
+
+
+def conn(cid: str = "c1", sid: str = "s1") -> Connection:
+    return Connection(cid, sid, "v1", "https://shop.example", NOW)
+
+
+def test_connection_rows_round_trip_and_delete(rt: Runtime) -> None:
+    store = rt.sessions
+    store.put_connection(conn(), 3600)
+    got = store.get_connection("c1")
+    assert got == conn()
+    assert store.get_connection("c2") is None
+    store.delete_connection("c1")
+    assert store.get_connection("c1") is None and store.is_stopped("c1", "t1")
+
+
+def test_counters_count_per_key_with_a_ttl(rt: Runtime) -> None:
+    # (moto's in-process backend does not lock, so atomicity under threads is DynamoDB's to prove)
+    store = rt.sessions
+    assert [store.count("rate#c1#1", 120) for _ in range(3)] == [1, 2, 3]
+    assert store.count("rate#c1#2", 120) == 1
+    item = rt.sessions.table.get_item(Key={"connection_id": "rate#c1#1"})["Item"]
+    assert time.time() + 60 < item["ttl"] < time.time() + 130
+
+
+def test_claims_are_first_come(rt: Runtime) -> None:
+    store = rt.sessions
+    assert store.find_claim("msg#s1#m1") is None
+    assert store.claim("msg#s1#m1", "t1", 60) is None
+    assert store.claim("msg#s1#m1", "t2", 60) == "t1"
+    assert store.find_claim("msg#s1#m1") == "t1"
+    store.release_claim("msg#s1#m1")
+    assert store.claim("msg#s1#m1", "t3", 60) is None
+
+
+def test_turns_are_leased_counted_per_session_and_scratchpad_trimmed(rt: Runtime) -> None:
+    store = rt.sessions
+    store.put_connection(conn(), 3600)
+    assert store.begin_turn("c1", "s1", "q1", now=NOW, lease_seconds=120, keep=2) == 1
+    with pytest.raises(Busy):
+        store.begin_turn("c1", "s1", "q2", now=NOW + 1, lease_seconds=120, keep=2)
+    store.end_turn("c1", "t9")  # not the holder: no effect
+    with pytest.raises(Busy):
+        store.begin_turn("c1", "s1", "q2", now=NOW + 1, lease_seconds=120, keep=2)
+    store.end_turn("c1", "t1")
+    assert store.begin_turn("c1", "s1", "q2", now=NOW + 2, lease_seconds=120, keep=2) == 2
+    assert store.begin_turn("c1", "s1", "q3", now=NOW + 200, lease_seconds=120, keep=2) == 3  # stale lease
+    item = store.table.get_item(Key={"connection_id": "c1"})["Item"]
+    assert item["scratchpad"] == ["q2", "q3"] and item["in_flight"] == "t3"
+    # a reconnect of the same session keeps counting, so transcript keys never collide
+    store.put_connection(conn("c2"), 3600)
+    assert store.begin_turn("c2", "s1", "q4", now=NOW + 201, lease_seconds=120, keep=2) == 4
+
+
+def test_begin_turn_on_a_gone_connection_is_refused(rt: Runtime) -> None:
+    with pytest.raises(Busy):
+        rt.sessions.begin_turn("ghost", "s1", "q", now=NOW, lease_seconds=120, keep=2)
+
+
+def test_stop_marks_only_that_turn(rt: Runtime) -> None:
+    store = rt.sessions
+    store.put_connection(conn(), 3600)
+    store.request_stop("c1", "t2")
+    assert store.is_stopped("c1", "t2") and not store.is_stopped("c1", "t3")
+    store.request_stop("ghost", "t1")  # no row is created for a gone connection
+    assert store.get_connection("ghost") is None
+
+
+def record(i: int, **over: object) -> TurnRecord:
+    base = dict(session_id="s1", turn_index=i, turn_id=f"t{i}", connection_id="c1", question=f"q{i}", page_url="",
+                tool="answer", model_tool="answer", text=f"a{i}", citation_ids=("p1",),
+                retrieved=[{"id": "p1", "score": 0.5}], downgrade_reason="", downgrade_detail="", model_id="m",
+                prompt_version="v1", latencies={"total_ms": 3}, created_at="2026-11-21T10:00:00.000Z")
+    return TurnRecord(**{**base, **over})
+
+
+def test_transcripts_store_turns_and_give_recent_history_in_order(rt: Runtime) -> None:
+    for i in range(1, 5):
+        rt.transcripts.save_turn(record(i, visitor_gone=(i == 3)))
+    assert [(t.question, t.reply) for t in rt.transcripts.recent_turns("s1", 3)] == [("q2", "a2"), ("q4", "a4")]
+    item = rt.transcripts.table.get_item(Key={"session_id": "s1", "turn_index": 1})["Item"]
+    assert item["retrieved"][0]["score"] == Decimal("0.5") and item["citation_ids"] == ["p1"]
+    assert rt.transcripts.recent_turns("nobody", 3) == [] and rt.transcripts.recent_turns("s1", 0) == []
+
+
+def test_gaps_are_keyed_by_week_and_time(rt: Runtime) -> None:
+    rt.gaps.record(GapRecord("2026-W47", "2026-11-21T10:00:00.000Z", "t1", "s1", "q", "", "decline",
+                             "off_topic", [{"id": "p1", "score": 0.12}]))
+    items = rt.gaps.table.scan()["Items"]
+    assert [(i["week_iso"], i["sk"]) for i in items] == [("2026-W47", "2026-11-21T10:00:00.000Z#t1")]
+
+
+def test_a_missing_table_is_a_storage_error(rt: Runtime) -> None:
+    from assistant_core.aws.sessions_table import DynamoSessionStore
+
+    store = DynamoSessionStore(rt._table("no-such-table"))
+    with pytest.raises(StorageError):
+        store.get_connection("c1")
+
+
+def throttle(code: str = "ProvisionedThroughputExceededException") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "slow down"}}, "UpdateItem")
+
+
+def test_retry_backs_off_then_succeeds_or_gives_up() -> None:
+    attempts, sleeps = [], []
+
+    def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise throttle()
+        return "ok"
+
+    assert call("x", flaky, sleep=sleeps.append) == "ok" and len(sleeps) == 2 and sleeps[1] > sleeps[0] * 0.5
+    with pytest.raises(Throttled):
+        call("x", lambda: (_ for _ in ()).throw(throttle("TransactionConflictException")), sleep=sleeps.append)
+    with pytest.raises(ClientError):  # not retryable: surfaces at once for the caller to map
+        call("x", lambda: (_ for _ in ()).throw(throttle("ValidationException")), sleep=lambda s: None)
