@@ -1,0 +1,1 @@
+"""Adapters for models served over plain HTTP outside AWS (OpenAI-compatible servers)."""
