@@ -239,6 +239,8 @@ class Answerer:
 
 
 def _gap_reason(result: GateResult, passages: list[Passage]) -> str:
+    if result.downgrade_reason == "model_error":
+        return ""  # an outage says nothing about the docs; it is alarmed on, not reported to writers
     if result.downgraded:
         return f"downgrade:{result.downgrade_reason}"
     if result.tool == ANSWER:

@@ -277,8 +277,10 @@ class CitationGate:
         retracted = self._released > 0
         if retracted:
             self._emit(frames.retract(self._turn))
-        self._emit(frames.handoff(self._turn, "out_of_knowledge"))
-        result = self._result(HAND_OFF, {}, frames.HANDOFF_MESSAGE, [])
+        # A model outage is not a gap in the knowledge: staff should not read it as one.
+        reason = "other" if d.reason == "model_error" else "out_of_knowledge"
+        self._emit(frames.handoff(self._turn, reason))
+        result = self._result(HAND_OFF, {"reason": reason}, frames.HANDOFF_MESSAGE, [])
         result.model_tool = name
         result.downgrade_reason, result.downgrade_detail = d.reason, d.detail
         result.retracted = retracted

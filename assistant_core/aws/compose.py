@@ -90,7 +90,7 @@ class Runtime:
 
     @cached_property
     def _brains(self) -> tuple[Any, Any]:
-        from ..local.compose import build_model, build_retriever  # spec parsing lives there
+        from ..specs import build_model, build_retriever
 
         s = self.settings
         retriever = build_retriever(s.kb, s.docs_dir, settings=s)
@@ -98,7 +98,7 @@ class Runtime:
 
     def answerer(self, endpoint: str = "") -> Answerer:
         """One answerer per management endpoint (the turn payload names it), sharing model and index."""
-        from ..local.compose import answerer_config
+        from ..specs import answerer_config
 
         endpoint = endpoint or self.settings.ws_management_endpoint
         with self._lock:

@@ -18,7 +18,7 @@ from ..answerer import TurnRequest
 from ..errors import AssistantError, BadInput, ConfigError
 from ..settings import Settings
 from ..visitor_input import clean_question
-from .compose import build_model, build_retriever, local_answerer
+from .compose import KB_SPECS, MODEL_SPECS, build_model, build_retriever, local_answerer
 from .evaluation import format_report, load_questions, run_eval
 from .index import LocalIndex
 from .memory_stores import CollectingPoster, MemoryTranscripts
@@ -131,8 +131,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", default=DEFAULT_DOCS, help="folder of help docs (default: %(default)s)")
-    p.add_argument("--model", default="extractive", help="extractive | replay:FILE")
-    p.add_argument("--kb", default="local", help="local")
+    p.add_argument("--model", default="extractive", help=MODEL_SPECS)
+    p.add_argument("--kb", default="local", help=KB_SPECS)
 
 
 def build_parser() -> argparse.ArgumentParser:

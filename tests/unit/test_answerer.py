@@ -121,6 +121,8 @@ def test_model_error_before_the_stream_hands_off() -> None:
     assert [f["type"] for f in poster.frames] == ["handoff"]
     assert stores.turns[0].downgrade_reason == "model_error"
     assert stores.turns[0].downgrade_detail == "ThrottlingException"
+    assert poster.frames[0]["reason"] == "other" and stores.handoffs[0].reason == "other"
+    assert stores.gaps == []  # an outage is not a gap in the docs
 
 
 def test_error_mid_stream_after_text_retracts() -> None:
