@@ -1,0 +1,192 @@
+"""The nine functions, each with only the environment and permissions its handler uses.
+
+``GRANTS`` below is the one place that says what each function may call; the policy tests hold
+an independent copy, so widening a role needs a deliberate edit in two places.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from . import bedrock_access
+from .data import BY_DAY_INDEX
+from .function import AssistantFunction, FunctionArgs, LambdaCode, invoke_statement
+from .iam import AccountContext, Statement, allow, suffix
+from .packaging import BuiltPackage
+from .websocket import WebSocketEndpoint
+
+
+@dataclass(frozen=True)
+class Tuning:
+    memory_mb: int
+    timeout_s: int
+    reserved: int | None  # None: draw from the account's unreserved pool
+
+
+# Why these numbers: the socket handlers are small and must answer within API Gateway's 29 s;
+# the answerer streams for up to ~60 s and is the one that scales with traffic; batch jobs run
+# one at a time (reserved 1 also stops a slow kb-sync from overlapping the next tick).
+DEFAULT_TUNING: dict[str, Tuning] = {
+    "fn-mint-token": Tuning(256, 5, 10),
+    "fn-ws-connect": Tuning(256, 5, 20),
+    "fn-ws-message": Tuning(512, 10, 20),
+    "fn-ws-disconnect": Tuning(256, 5, 10),
+    "fn-answerer": Tuning(1024, 120, 50),
+    "fn-handoff": Tuning(256, 30, 5),
+    "fn-gaps-batch": Tuning(512, 300, 1),
+    "fn-archive": Tuning(512, 900, 1),
+    "fn-kb-sync": Tuning(1024, 280, 1),  # < 5 min: never still running at the next tick
+}
+HANDLERS = {
+    "fn-mint-token": "handlers.mint_token.handler", "fn-ws-connect": "handlers.ws_connect.handler",
+    "fn-ws-message": "handlers.ws_message.handler", "fn-ws-disconnect": "handlers.ws_disconnect.handler",
+    "fn-answerer": "handlers.answerer.handler", "fn-handoff": "handlers.handoff.handler",
+    "fn-gaps-batch": "handlers.gaps_batch.handler", "fn-archive": "handlers.archive.handler",
+    "fn-kb-sync": "handlers.kb_sync.handler",
+}
+# Settings fields (assistant_core/settings.py) each function reads, as ASSISTANT_<FIELD>.
+ENV_FIELDS: dict[str, tuple[str, ...]] = {
+    "fn-mint-token": ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "token_ttl_seconds",
+                      "mint_per_ip_per_minute", "sessions_table", "ws_management_endpoint"),  # ws_url derives from it
+    "fn-ws-connect": ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "sessions_table",
+                      "session_idle_seconds"),
+    "fn-ws-message": ("stage", "sessions_table", "answerer_function", "handoff_function",
+                      "ws_management_endpoint", "max_message_chars", "rate_limit_per_minute",
+                      "rate_limit_burst", "daily_turn_cap", "session_idle_seconds", "history_turns"),
+    "fn-ws-disconnect": ("stage", "sessions_table"),
+    "fn-answerer": ("stage", "model", "kb", "top_k", "max_tokens", "temperature", "history_turns",
+                    "site_name", "sessions_table", "transcripts_table", "gaps_table", "handoff_function",
+                    "ws_management_endpoint", "retention_days"),
+    "fn-handoff": ("stage", "site_name", "handoff_topic_arn", "slack_webhook_secret"),
+    "fn-gaps-batch": ("stage", "site_name", "gaps_table", "data_bucket", "handoff_topic_arn"),
+    "fn-archive": ("stage", "transcripts_table", "data_bucket", "retention_days"),
+    # kb_prefix / kb_state_key are kb_sync's own extras (kb_sync/config.py), set so they match the grants.
+    "fn-kb-sync": ("stage", "data_bucket", "kb_id", "kb_data_source_id", "drive_folder_id", "drive_subject",
+                   "drive_credentials_secret", "kb_prefix", "kb_state_key"),
+}
+ASYNC = {"fn-answerer": 0, "fn-handoff": 2, "fn-gaps-batch": 2, "fn-archive": 2, "fn-kb-sync": 0}
+"""Async targets -> retries. The answerer never retries (a rerun would stream a second reply);
+kb-sync neither (the next tick comes in 5 minutes)."""
+TRACED = {"fn-answerer", "fn-handoff"}
+
+
+@dataclass
+class BackendArgs:
+    account: AccountContext
+    package: BuiltPackage
+    runtime: str
+    log_retention_days: int
+    sessions: aws.dynamodb.Table
+    transcripts: aws.dynamodb.Table
+    gaps: aws.dynamodb.Table
+    bucket_name: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    handoff_topic_arn: pulumi.Input[str]
+    dlq_arn: pulumi.Input[str]
+    signing_key_secret_arn: pulumi.Input[str]
+    slack_secret_arn: pulumi.Input[str]
+    drive_secret_arn: pulumi.Input[str]
+    kb_id: pulumi.Input[str]
+    kb_arn: pulumi.Input[str]
+    data_source_id: pulumi.Input[str]
+    model_id: str
+    websocket: WebSocketEndpoint
+    settings: Mapping[str, str]  # owner choices: site_name, allowed_origins, rate limits, drive ids...
+    tuning: Mapping[str, Tuning] = field(default_factory=lambda: dict(DEFAULT_TUNING))
+
+
+class Backend(pulumi.ComponentResource):
+    def __init__(self, name: str, args: BackendArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("website-assistant:infra:Backend", name, None, opts)
+        self._args = args
+        pkg = args.package
+        # Uploaded once, keyed by content hash, shared by every function.
+        artifact = aws.s3.BucketObjectv2(
+            "lambda-package", bucket=args.bucket_name, key=f"artifacts/lambda/{pkg.sha256_hex}.zip",
+            source=pulumi.FileAsset(str(pkg.path)), opts=pulumi.ResourceOptions(parent=self))
+        self.code = LambdaCode(bucket=args.bucket_name, key=artifact.key, source_code_hash=pkg.source_code_hash,
+                               runtime=args.runtime, depends_on=[artifact])
+        self.values = self._values()
+        self.functions: dict[str, AssistantFunction] = {}
+        # Order matters only where one function's ARN appears in another's policy.
+        for fn in ("fn-handoff", "fn-answerer", "fn-ws-message", "fn-ws-connect", "fn-ws-disconnect",
+                   "fn-mint-token", "fn-gaps-batch", "fn-archive", "fn-kb-sync"):
+            self.functions[fn] = self._function(fn)
+        self.register_outputs({n: f.arn for n, f in self.functions.items()})
+
+    def _values(self) -> dict[str, pulumi.Input[str]]:
+        a = self._args
+        values: dict[str, pulumi.Input[str]] = dict(a.settings)
+        values.update({
+            "model": f"bedrock:{a.model_id}", "kb": pulumi.Output.concat("bedrock:", a.kb_id),
+            "sessions_table": a.sessions.name, "transcripts_table": a.transcripts.name,
+            "gaps_table": a.gaps.name, "data_bucket": a.bucket_name, "handoff_topic_arn": a.handoff_topic_arn,
+            "signing_key_secret": a.signing_key_secret_arn, "slack_webhook_secret": a.slack_secret_arn,
+            "drive_credentials_secret": a.drive_secret_arn, "answerer_function": "fn-answerer",
+            "handoff_function": "fn-handoff", "ws_management_endpoint": a.websocket.management_endpoint,
+            "kb_id": a.kb_id, "kb_data_source_id": a.data_source_id,
+            "kb_prefix": "kb/", "kb_state_key": "kb-sync/state.json",
+        })
+        return values
+
+    def _grants(self, fn: str) -> list[Statement]:
+        a, f = self._args, self.functions
+        sessions, transcripts, gaps = a.sessions.arn, a.transcripts.arn, a.gaps.arn
+        ddb = lambda actions, arn, sid: allow([f"dynamodb:{x}" for x in actions], [arn], sid=sid)  # noqa: E731
+        sockets = allow(["execute-api:ManageConnections"], [a.websocket.connections_arn], sid="PostToConnection")
+        signing_key = allow(["secretsmanager:GetSecretValue"], [a.signing_key_secret_arn], sid="SigningKey")
+        # Lazy: a function may only name functions created before it.
+        grants: dict[str, Callable[[], list[Statement]]] = {
+            "fn-mint-token": lambda: [signing_key, ddb(["UpdateItem"], sessions, "RateLimit")],
+            "fn-ws-connect": lambda: [signing_key, ddb(["PutItem"], sessions, "Sessions")],
+            "fn-ws-message": lambda: [
+                # Claims (idempotency) are put, read and released; counters and turns are updated.
+                ddb(["GetItem", "PutItem", "UpdateItem", "DeleteItem"], sessions, "Sessions"), sockets,
+                invoke_statement([f["fn-answerer"], f["fn-handoff"]], "InvokeAsync")],
+            "fn-ws-disconnect": lambda: [ddb(["DeleteItem"], sessions, "Sessions")],
+            "fn-answerer": lambda: [
+                *bedrock_access.model_statements(a.account, a.model_id),
+                allow(["bedrock:Retrieve"], [a.kb_arn], sid="Retrieve"), sockets,
+                ddb(["GetItem", "UpdateItem"], sessions, "Sessions"),
+                ddb(["PutItem", "Query"], transcripts, "Transcripts"), ddb(["PutItem"], gaps, "Gaps"),
+                invoke_statement([f["fn-handoff"]], "InvokeHandoff")],
+            "fn-handoff": lambda: [
+                allow(["sns:Publish"], [a.handoff_topic_arn], sid="NotifyStaff"),
+                # DESIGN §2.5: handoffs also go to Slack (the notice carries its own transcript excerpt).
+                allow(["secretsmanager:GetSecretValue"], [a.slack_secret_arn], sid="SlackWebhook")],
+            "fn-gaps-batch": lambda: [
+                ddb(["Query"], gaps, "Gaps"), allow(["s3:PutObject"], [suffix(a.bucket_arn, "/reports/*")],
+                                                     sid="Reports"),
+                allow(["sns:Publish"], [a.handoff_topic_arn], sid="NotifyWriters")],
+            "fn-archive": lambda: [
+                ddb(["Query"], suffix(transcripts, f"/index/{BY_DAY_INDEX}"), "ByDay"),
+                allow(["s3:PutObject"], [suffix(a.bucket_arn, "/transcripts/*"),
+                                         suffix(a.bucket_arn, "/archive/*")], sid="Export")],
+            "fn-kb-sync": lambda: [
+                allow(["secretsmanager:GetSecretValue"], [a.drive_secret_arn], sid="DriveCredentials"),
+                # Unconditioned on purpose: without ListBucket S3 answers a missing object (the first
+                # run's state file) with 403 instead of 404, and a GetObject carries no s3:prefix to
+                # condition on. It exposes key names only, never contents.
+                allow(["s3:ListBucket"], [a.bucket_arn], sid="ListForNotFound"),
+                allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [suffix(a.bucket_arn, "/kb/*")],
+                      sid="Documents"),
+                allow(["s3:GetObject", "s3:PutObject"], [suffix(a.bucket_arn, "/kb-sync/*")], sid="SyncState"),
+                allow(["bedrock:StartIngestionJob", "bedrock:GetIngestionJob"], [a.kb_arn], sid="Ingest")],
+        }
+        return grants[fn]()
+
+    def _function(self, fn: str) -> AssistantFunction:
+        a = self._args
+        t = a.tuning.get(fn, DEFAULT_TUNING[fn])
+        env = {f"ASSISTANT_{k.upper()}": self.values[k] for k in ENV_FIELDS[fn]}  # KeyError = missing setting
+        return AssistantFunction(fn, FunctionArgs(
+            code=self.code, handler=HANDLERS[fn], memory_mb=t.memory_mb, timeout_s=t.timeout_s,
+            reserved_concurrency=t.reserved, log_retention_days=a.log_retention_days, environment=env,
+            statements=self._grants(fn), tracing=fn in TRACED,
+            failure_queue_arn=a.dlq_arn if fn in ASYNC else None, max_retries=ASYNC.get(fn, 0),
+            max_event_age_s=120 if fn == "fn-answerer" else 3600,  # a late answer is a useless one
+            description=f"website assistant: {HANDLERS[fn]}"), opts=pulumi.ResourceOptions(parent=self))
