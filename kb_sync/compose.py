@@ -1,0 +1,90 @@
+"""Composition: build the Drive source, sinks and publishers from a ``SyncConfig`` and clients.
+
+Entry points create the boto3 clients once and pass them in; nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from assistant_core.errors import ConfigError
+
+from .attributes import UrlMap
+from .config import SyncConfig
+from .drive_auth import credentials, key_from_file, key_from_secret, session
+from .drive_http import DriveHttp
+from .drive_source import DriveSource
+from .engine import EngineOptions, SyncEngine
+from .ingestion import BedrockIngestion
+from .local_folder import STATE_PATH
+from .local_sink import LocalIndexPublisher, LocalSink
+from .s3_store import S3Sink, S3StateStore
+from .state import FileStateStore
+
+
+def drive_source(
+    cfg: SyncConfig, secrets_client: Any = None, *, sleep: Callable[[float], None] = time.sleep
+) -> DriveSource:
+    cfg.check_drive()
+    if cfg.credentials_file:
+        info = key_from_file(Path(cfg.credentials_file))
+    elif secrets_client is None:
+        raise ConfigError("a Secrets Manager client is needed to read the Drive key secret")
+    else:
+        info = key_from_secret(secrets_client, cfg.credentials_secret)
+    creds = credentials(info, subject=cfg.subject, token_uri=cfg.token_uri)
+    http = DriveHttp(session(creds), cfg.drive_api_base, sleep=sleep)
+    return DriveSource(http, cfg.folder_id, max_file_bytes=cfg.max_file_mb * 1024 * 1024)
+
+
+def options(cfg: SyncConfig, out_of_time: Callable[[], bool] | None = None) -> EngineOptions:
+    return EngineOptions(
+        reconcile_every=timedelta(hours=cfg.reconcile_hours),
+        workers=cfg.workers,
+        urls=UrlMap(cfg.site_urls),
+        out_of_time=out_of_time or (lambda: False),
+    )
+
+
+def s3_engine(
+    cfg: SyncConfig,
+    *,
+    s3: Any,
+    secrets: Any,
+    bedrock_agent: Any | None,
+    out_of_time: Callable[[], bool] | None = None,
+    source: DriveSource | None = None,
+) -> SyncEngine:
+    """Drive -> S3 ``kb/`` -> Bedrock ingestion (the Lambda and ``python -m kb_sync``)."""
+    cfg.check_s3()
+    src = source or drive_source(cfg, secrets)
+    publisher = (
+        BedrockIngestion(bedrock_agent, cfg.kb_id, cfg.data_source_id)
+        if cfg.kb_id and bedrock_agent is not None
+        else None
+    )
+    return SyncEngine(
+        src,
+        S3Sink(s3, cfg.bucket, cfg.prefix),
+        S3StateStore(s3, cfg.bucket, cfg.state_key),
+        publisher,
+        options(cfg, out_of_time),
+    )
+
+
+def local_engine(
+    cfg: SyncConfig, dest: Path, *, secrets: Any = None, source: DriveSource | None = None
+) -> SyncEngine:
+    """Drive -> a local docs folder -> the local index (``assistant serve`` following Drive)."""
+    dest = dest.resolve()
+    return SyncEngine(
+        source or drive_source(cfg, secrets),
+        LocalSink(dest),
+        FileStateStore(dest / STATE_PATH),
+        LocalIndexPublisher(dest),
+        options(cfg),
+    )
