@@ -128,6 +128,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from kb_sync.local_folder import sync_folder  # the sync engine is only needed by this command
+
+    report = sync_folder(Path(args.source), Path(args.docs), full=args.full, dry_run=args.dry_run)
+    print(report.summary())
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--docs", default=DEFAULT_DOCS, help="folder of help docs (default: %(default)s)")
@@ -159,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object of metrics")
     _common(p)
     p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("sync", help="mirror a plain folder of docs into the docs folder and re-index")
+    p.add_argument("--from", dest="source", required=True, help="the writers' folder")
+    p.add_argument("--docs", default=".assistant/docs", help="where the assistant reads docs (default: %(default)s)")
+    p.add_argument("--full", action="store_true", help="compare every file, not only changed ones")
+    p.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+    p.set_defaults(func=cmd_sync)
     for register in EXTRA_COMMANDS:
         register(sub)
     return parser

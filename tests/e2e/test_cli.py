@@ -131,3 +131,15 @@ def test_eval_json_reports_every_metric() -> None:
     assert report["tool_accuracy"] >= 0.85
     assert report["recall_at_5"] >= 0.78 and report["mrr"] >= 0.65
     assert report["citation_valid_rate"] == 1.0 and report["downgrades"] == 0
+
+
+def test_sync_from_a_plain_folder_then_answer_from_the_new_doc(tmp_path: Path) -> None:
+    src, docs = tmp_path / "writers", tmp_path / "docs"
+    (src / "store").mkdir(parents=True)
+    (src / "store" / "hours.md").write_text("---\ntitle: Opening hours\n---\n## Weekdays\nWe open at 9am sharp.\n")
+    proc = run("sync", "--from", str(src), "--docs", str(docs))
+    assert proc.returncode == 0, proc.stderr
+    assert "1 added" in proc.stdout
+    out = frames(run("ask", "What time do you open?", "--json", "--docs", str(docs)))
+    assert out[-1]["type"] == "answer" and "9am" in out[-1]["text"]
+    assert run("sync", "--from", str(tmp_path / "missing"), "--docs", str(docs)).returncode == 2
