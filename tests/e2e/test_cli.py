@@ -140,6 +140,6 @@ def test_sync_from_a_plain_folder_then_answer_from_the_new_doc(tmp_path: Path) -
     proc = run("sync", "--from", str(src), "--docs", str(docs))
     assert proc.returncode == 0, proc.stderr
     assert "1 added" in proc.stdout
-    out = frames(run("ask", "What time do you open?", "--json", "--docs", str(docs)))
+    out = frames(run("ask", "When do you open?", "--json", "--docs", str(docs)))
     assert out[-1]["type"] == "answer" and "9am" in out[-1]["text"]
     assert run("sync", "--from", str(tmp_path / "missing"), "--docs", str(docs)).returncode == 2
