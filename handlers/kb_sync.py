@@ -29,6 +29,9 @@ _cache: dict[str, Any] = {}
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     try:
         cfg, clients = _composed()
+        if not cfg.folder_id:  # the schedule exists in every stack; an owner may not use Drive
+            log.warning("kb_sync: ASSISTANT_DRIVE_FOLDER_ID is empty; Drive sync is off")
+            return SyncReport(mode="off", warnings=["no Drive folder configured"]).as_dict()
         engine = s3_engine(
             cfg,
             s3=clients["s3"],
@@ -49,8 +52,9 @@ def _composed() -> tuple[SyncConfig, dict[str, Any]]:
     if "cfg" not in _cache:
         settings = Settings.from_env(extra=extra_from_env(os.environ))
         cfg = SyncConfig.from_settings(settings)
-        cfg.check_drive()
-        cfg.check_s3()
+        if cfg.folder_id:
+            cfg.check_drive()
+            cfg.check_s3()
         _cache["stage"] = settings.stage
         _cache["clients"] = {
             name: boto3.client(name, region_name=cfg.region) for name in ("s3", "secretsmanager", "bedrock-agent")

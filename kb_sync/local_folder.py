@@ -11,7 +11,7 @@ import html
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,10 +38,17 @@ class FolderSource:
     has_change_feed = False
     root_id = ""
 
-    def __init__(self, src: Path, *, max_file_bytes: int = 50 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        src: Path,
+        *,
+        max_file_bytes: int = 50 * 1024 * 1024,
+        occupied: Callable[[str], bool] = lambda key: False,
+    ) -> None:
         self.src = src.resolve()
         self.source_id = f"folder:{self.src}"
         self.max_file_bytes = max_file_bytes
+        self.occupied = occupied  # True for a key the destination holds but this sync never wrote
 
     def start_token(self) -> str | None:
         return None
@@ -103,6 +110,8 @@ class FolderSource:
             skip = f"unsupported file type {path.suffix or '(no suffix)'}"
         elif stat.st_size > self.max_file_bytes:
             skip = f"larger than {self.max_file_bytes // (1024 * 1024)} MB"
+        elif self.occupied(_key(rel, target.ext)):
+            skip = "the destination already has a file of that name that this sync did not write"
         title, url = _sidecar(path)
         if not title and target is not None and not skip:
             title = _heading(path, target.ext)
@@ -130,10 +139,17 @@ def sync_folder(src: Path, dest: Path, *, full: bool = False, dry_run: bool = Fa
         raise BadInput(f"sync source {src} is not a folder")
     if dest_r == src_r or dest_r.is_relative_to(src_r):
         raise BadInput(f"the destination {dest} must not be inside the source {src}")
+    store = FileStateStore(dest_r / STATE_PATH)
+    state = store.load()
+    ours = state.keys() if state is not None and state.source == f"folder:{src_r}" else set()
+
+    def occupied(key: str) -> bool:  # never overwrite a document someone put in DEST by hand
+        return key not in ours and (dest_r / key).exists()
+
     engine = SyncEngine(
-        FolderSource(src_r),
+        FolderSource(src_r, occupied=occupied),
         LocalSink(dest_r),
-        FileStateStore(dest_r / STATE_PATH),
+        store,
         LocalIndexPublisher(dest_r),
         EngineOptions(workers=1),
     )

@@ -89,10 +89,19 @@ def test_handler_with_little_time_left_writes_nothing_and_says_so(world: World, 
 
 
 def test_handler_reports_bad_configuration(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
-    monkeypatch.delenv("ASSISTANT_DRIVE_FOLDER_ID")
+    monkeypatch.delenv("ASSISTANT_DRIVE_CREDENTIALS_SECRET")
     result = lambda_module.handler({}, FakeContext())
-    assert not result["ok"] and "ASSISTANT_DRIVE_FOLDER_ID" in result["error"]
+    assert not result["ok"] and "ASSISTANT_DRIVE_CREDENTIALS_SECRET" in result["error"]
     assert _emf(capsys.readouterr().out)["KbSyncFailed"] == 1
+
+
+def test_handler_is_off_without_a_drive_folder(
+    world: World, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_DRIVE_FOLDER_ID", "")
+    result = lambda_module.handler({}, FakeContext())
+    assert result["ok"] and result["mode"] == "off" and result["warnings"] == ["no Drive folder configured"]
+    assert world.objects() == {} and world.drive.server.log == []
 
 
 def test_cli_prints_what_changed(world: World, env: dict[str, str], capsys: Any) -> None:

@@ -94,6 +94,18 @@ def test_sync_folder_updates_deletes_and_leaves_other_files_alone(src: Path, tmp
     assert not (dest / "shipping").exists()  # emptied folders are pruned
 
 
+def test_a_document_already_in_dest_is_never_overwritten(src: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "docs"
+    original = _write(dest / "hours.txt", "Hand-written opening hours.")
+    report = sync_folder(src, dest)
+    assert "hours.txt" not in report.added
+    assert any(s.path == "hours.txt" and "did not write" in s.reason for s in report.skipped)
+    assert original.read_text() == "Hand-written opening hours."
+    (src / "hours.txt").unlink()
+    assert sync_folder(src, dest).deleted == []
+    assert original.exists()
+
+
 def test_emptying_a_local_source_folder_does_delete(src: Path, tmp_path: Path) -> None:
     dest = tmp_path / "docs"
     sync_folder(src, dest)
