@@ -108,8 +108,7 @@ class CitationGate:
         self._tools: list[str] = []
         self._fragments: list[str] = []
         self._citations_ok = False
-        self._released = 0  # chars of answer text already posted
-        self._pending_from = 0
+        self._shown = ""  # answer text already posted to the visitor
         self._last_flush = clock()
         self._stop: str | None = None
         self._usage: dict[str, int] = {}
@@ -201,13 +200,13 @@ class CitationGate:
         return True
 
     def _maybe_flush(self, text: str, *, force: bool = False) -> None:
-        pending = len(text) - self._released
+        pending = len(text) - len(self._shown)
         if pending <= 0:
             return
         now = self._clock()
         if force or pending >= self._flush_chars or now - self._last_flush >= self._flush_seconds:
-            self._post_text(text[self._released :])
-            self._released = len(text)
+            self._post_text(text[len(self._shown) :])
+            self._shown = text
             self._last_flush = now
 
     def _post_text(self, text: str) -> None:
@@ -252,7 +251,7 @@ class CitationGate:
         turn = self._turn
         if name == ANSWER:
             text = tool_input["text"]
-            if not text.startswith(self._shown_text(text)):
+            if not text.startswith(self._shown):
                 # Cannot happen with a well-behaved parser; never leave a visitor with wrong text.
                 return self._downgrade(name, _Downgrade("schema_violation", "streamed text diverged"))
             self._maybe_flush(text, force=True)
@@ -270,11 +269,8 @@ class CitationGate:
             self._emit(frames.handoff(turn, tool_input["reason"]))
         return self._result(name, tool_input, text, [])
 
-    def _shown_text(self, final_text: str) -> str:
-        return final_text[: self._released]
-
     def _downgrade(self, name: str, d: _Downgrade) -> GateResult:
-        retracted = self._released > 0
+        retracted = bool(self._shown)
         if retracted:
             self._emit(frames.retract(self._turn))
         # A model outage is not a gap in the knowledge: staff should not read it as one.
@@ -293,7 +289,7 @@ class CitationGate:
             tool_input=dict(tool_input),
             text=text,
             citation_ids=cited,
-            released_chars=self._released,
+            released_chars=len(self._shown),
             stop_reason=self._stop or "",
             usage=dict(self._usage),
             first_token_at=self._first_token_at,
