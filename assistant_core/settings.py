@@ -55,6 +55,7 @@ class Settings:
     daily_turn_cap: int = 5000
     session_idle_seconds: int = 3600
     retention_days: int = 90
+    records_dir: str = ""  # local stack only: mirror transcripts and gaps to JSON Lines here
     # Knowledge sync.
     kb_id: str = ""
     kb_data_source_id: str = ""

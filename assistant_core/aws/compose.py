@@ -47,11 +47,21 @@ class Runtime:
 
     @cached_property
     def transcripts(self) -> DynamoTranscripts:
-        return DynamoTranscripts(self._table(self.settings.transcripts_table), self.settings.retention_days)
+        store = DynamoTranscripts(self._table(self.settings.transcripts_table), self.settings.retention_days)
+        if self.settings.records_dir:  # the local stack keeps files `assistant gaps/stats` can read later
+            from ..local.record_files import JsonlRecords, MirroredTranscripts
+
+            return MirroredTranscripts(store, JsonlRecords(self.settings.records_dir))  # type: ignore[return-value]
+        return store
 
     @cached_property
     def gaps(self) -> DynamoGaps:
-        return DynamoGaps(self._table(self.settings.gaps_table))
+        log = DynamoGaps(self._table(self.settings.gaps_table))
+        if self.settings.records_dir:
+            from ..local.record_files import JsonlRecords, MirroredGaps
+
+            return MirroredGaps(log, JsonlRecords(self.settings.records_dir))  # type: ignore[return-value]
+        return log
 
     @cached_property
     def invoker(self) -> LambdaInvoker:

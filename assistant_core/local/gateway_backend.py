@@ -47,7 +47,8 @@ class LocalBackend:
         origins = (base_url, base_url.replace("127.0.0.1", "localhost"), *allowed_origins)
         env = {"ASSISTANT_STAGE": "local", "ASSISTANT_DOCS_DIR": str(Path(docs).resolve()),
                "ASSISTANT_MODEL": model, "ASSISTANT_KB": kb, "ASSISTANT_ALLOWED_ORIGINS": ",".join(origins),
-               "ASSISTANT_WS_MANAGEMENT_ENDPOINT": f"{base_url}/{STAGE}"}
+               "ASSISTANT_WS_MANAGEMENT_ENDPOINT": f"{base_url}/{STAGE}",
+               "ASSISTANT_RECORDS_DIR": str((state_dir / "records").resolve())}
         os.environ.update(env)  # other ASSISTANT_* variables (limits, caps) still apply
         settings = provision(Settings.from_env(), endpoint_url=self.moto_url)
         os.environ["ASSISTANT_HANDOFF_TOPIC_ARN"] = settings.handoff_topic_arn

@@ -1,0 +1,104 @@
+"""Local tables as JSON Lines files, so `assistant gaps` and `assistant stats` work after the server stops.
+
+The local stack keeps DynamoDB in moto's memory; these files mirror what the answerer writes there
+(`transcripts.jsonl`, `gaps.jsonl` under ``<state dir>/records``). Appends are one line each, under a
+lock, so concurrent turns never interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..errors import StorageError
+from ..ports import GapLog, GapRecord, HistoryTurn, TranscriptStore, TurnRecord
+
+TRANSCRIPTS_FILE = "transcripts.jsonl"
+GAPS_FILE = "gaps.jsonl"
+
+
+class JsonlRecords:
+    """``TranscriptStore`` and ``GapLog`` appending to files; readers for the local reports."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._lock = threading.Lock()
+
+    @property
+    def transcripts_path(self) -> Path:
+        return self.directory / TRANSCRIPTS_FILE
+
+    @property
+    def gaps_path(self) -> Path:
+        return self.directory / GAPS_FILE
+
+    def save_turn(self, record: TurnRecord) -> None:
+        self._append(self.transcripts_path, asdict(record))
+
+    def record(self, gap: GapRecord) -> None:
+        self._append(self.gaps_path, asdict(gap))
+
+    def turns(self) -> Iterator[dict[str, Any]]:
+        yield from _read(self.transcripts_path)
+
+    def gaps(self, week_iso: str | None = None) -> Iterator[GapRecord]:
+        for row in _read(self.gaps_path):
+            if week_iso is None or row.get("week_iso") == week_iso:
+                yield GapRecord(**{k: row.get(k, "") for k in GapRecord.__dataclass_fields__})
+
+    def _append(self, path: Path, row: dict[str, Any]) -> None:
+        line = json.dumps(row, ensure_ascii=False, default=str) + "\n"
+        try:
+            with self._lock:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8") as f:
+                    f.write(line)
+        except OSError as e:
+            raise StorageError(f"could not append to {path}: {e}") from e
+
+
+def _read(path: Path) -> Iterator[dict[str, Any]]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash; the rest of the file is still good
+
+
+class MirroredTranscripts:
+    """The primary store (DynamoDB) answers reads; every write is also appended to the files."""
+
+    def __init__(self, primary: Any, mirror: TranscriptStore) -> None:
+        self.primary, self.mirror = primary, mirror
+
+    def save_turn(self, record: TurnRecord) -> None:
+        self.primary.save_turn(record)
+        self.mirror.save_turn(record)
+
+    def recent_turns(self, session_id: str, limit: int) -> list[HistoryTurn]:
+        return self.primary.recent_turns(session_id, limit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.primary, name)
+
+
+class MirroredGaps:
+    def __init__(self, primary: GapLog, mirror: GapLog) -> None:
+        self.primary, self.mirror = primary, mirror
+
+    def record(self, gap: GapRecord) -> None:
+        self.primary.record(gap)
+        self.mirror.record(gap)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.primary, name)
