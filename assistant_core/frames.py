@@ -23,6 +23,8 @@ HANDOFF_MESSAGE = (
     "Leave your email if you'd like a reply there."
 )
 
+BAD_EMAIL_MESSAGE = "That email address doesn't look right. Please check it and send it again."
+
 
 def ack(client_id: str, turn: str) -> Frame:
     return {"type": "ack", "id": client_id, "turn": turn}
@@ -42,6 +44,11 @@ def clarify(turn: str, question: str, options: Sequence[str] = ()) -> Frame:
 
 def handoff(turn: str, reason: str, message: str = HANDOFF_MESSAGE, ask_contact: bool = True) -> Frame:
     return {"type": "handoff", "turn": turn, "message": message, "reason": reason, "ask_contact": ask_contact}
+
+
+def contact_saved(turn: str, email: str) -> Frame:
+    """The reply to a ``contact`` frame: a ``handoff`` frame that no longer asks for contact."""
+    return handoff(turn, "contact_saved", f"Thanks! Our team will reply to {email}.", ask_contact=False)
 
 
 def decline(turn: str, message: str) -> Frame:

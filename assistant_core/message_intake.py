@@ -67,6 +67,8 @@ class MessageIntake:
     def handle(self, connection_id: str, body: Any) -> Reply:
         try:
             msg = _parse(body)
+        except BadEmail:
+            return Reply([frames.error("bad_request", frames.BAD_EMAIL_MESSAGE)])
         except BadInput as e:
             log.info("bad frame from %s: %s", connection_id, e)
             return Reply([frames.error("bad_request")])
@@ -80,7 +82,9 @@ class MessageIntake:
             self.store.request_stop(connection_id, msg["turn"])
             return Reply()
         if action == "contact":
-            return Reply(contact={"session_id": conn.session_id, "connection_id": connection_id, "turn": msg["turn"],
+            # The reply tells the visitor their address reached us; fn-handoff adds it to the open handoff.
+            return Reply([frames.contact_saved(msg["turn"], msg["email"])],
+                         contact={"session_id": conn.session_id, "connection_id": connection_id, "turn": msg["turn"],
                                   "email": msg["email"], "note": msg.get("note", "")})
         return self._send(connection_id, conn.session_id, msg)
 
@@ -126,6 +130,10 @@ class MessageIntake:
         return frames.error("unavailable")
 
 
+class BadEmail(BadInput):
+    """A contact frame whose address cannot be an email: the visitor gets a message saying so."""
+
+
 def _parse(body: Any) -> dict[str, Any]:
     if not isinstance(body, str) or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
         raise BadInput("body missing, binary or too large")
@@ -137,5 +145,7 @@ def _parse(body: Any) -> dict[str, Any]:
         raise BadInput(f"unknown action {msg.get('action') if isinstance(msg, dict) else None!r}")
     errors = sorted(_VALIDATORS[msg["action"]].iter_errors(msg), key=str)
     if errors:
+        if msg["action"] == "contact" and any(list(e.path) == ["email"] for e in errors):
+            raise BadEmail("contact: invalid email")
         raise BadInput(f"{msg['action']}: {errors[0].message}")
     return msg

@@ -70,7 +70,6 @@ def test_a_question_is_acked_and_becomes_a_turn_job(intake: MessageIntake, store
         '{"action":"send","text":"hi"}',
         '{"action":"send","id":"","text":"hi"}',
         '{"action":"stop","turn":"3"}',
-        '{"action":"contact","turn":"t1","email":"nope"}',
         "x" * 2_000_000,
     ],
 )
@@ -160,3 +159,18 @@ def test_stop_and_contact(intake: MessageIntake, store: FakeSessionStore) -> Non
     assert store.is_stopped("c1", "t1") and not store.is_stopped("c1", "t2")
     r = intake.handle("c1", json.dumps({"action": "contact", "turn": "t1", "email": "a@b.co", "note": "pls"}))
     assert r.contact == {"session_id": "s1", "connection_id": "c1", "turn": "t1", "email": "a@b.co", "note": "pls"}
+    assert r.frames == [{"type": "handoff", "turn": "t1", "reason": "contact_saved", "ask_contact": False,
+                         "message": "Thanks! Our team will reply to a@b.co."}]
+
+
+@pytest.mark.parametrize("email", ["nope", "a@b", "a b@c.de", "@x.io", "x" * 250 + "@b.co"])
+def test_invalid_contact_email_gets_a_clear_error(intake: MessageIntake, email: str) -> None:
+    r = intake.handle("c1", json.dumps({"action": "contact", "turn": "t1", "email": email}))
+    assert r.contact is None and r.frames == [{"type": "error", "code": "bad_request",
+                                               "message": "That email address doesn't look right. "
+                                                          "Please check it and send it again."}]
+
+
+def test_contact_with_a_bad_turn_is_a_plain_bad_request(intake: MessageIntake) -> None:
+    r = intake.handle("c1", json.dumps({"action": "contact", "turn": "x", "email": "a@b.co"}))
+    assert r.frames[0]["code"] == "bad_request" and "email" not in r.frames[0]["message"]
