@@ -17,7 +17,7 @@ import jsonschema
 from . import frames
 from .errors import BadInput
 from .frames import Frame
-from .sessions import Busy, SessionStore, TurnJob
+from .sessions import Busy, SessionFull, SessionStore, TurnJob
 from .visitor_input import TooLong, clean_question
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,8 @@ class Limits:
     daily_turn_cap: int = 5000
     lease_seconds: int = 120  # a crashed answerer frees the connection after this
     scratchpad_turns: int = 6
-    claim_ttl: int = 24 * 3600
+    claim_ttl: int = 7 * 86400  # how long a quiet session remembers its message ids and turn count
+    max_session_turns: int = 500
 
 
 @dataclass
@@ -89,6 +90,8 @@ class MessageIntake:
         return self._send(connection_id, conn.session_id, msg)
 
     def _send(self, connection_id: str, session_id: str, msg: dict[str, Any]) -> Reply:
+        # Five store calls at most on the way to an ack (connection, turn, rate, lease, cap): the
+        # ack's latency is what the visitor feels first.
         client_id = msg["id"]
         try:
             question = clean_question(msg["text"], self.limits.max_chars)
@@ -96,37 +99,40 @@ class MessageIntake:
             return Reply([frames.error("too_long")])
         except BadInput:
             return Reply([frames.error("bad_request")])
-        claim_key = f"msg#{session_id}#{client_id}"
-        seen = self.store.find_claim(claim_key)
-        if seen:  # a resend: acknowledge the same turn again, never answer twice
-            return Reply([frames.ack(client_id, seen)])
+        try:
+            slot = self.store.take_turn(session_id, client_id, max_turns=self.limits.max_session_turns,
+                                        ttl_seconds=self.limits.claim_ttl)
+        except SessionFull:
+            log.warning("session %s reached %d turns", session_id, self.limits.max_session_turns)
+            return Reply([frames.error("rate_limited")])
+        turn_id = f"t{slot.index}"
+        if not slot.fresh:  # a resend: acknowledge the same turn again, never answer twice
+            return Reply([frames.ack(client_id, turn_id)])
         now = self.now()
-        if (self.store.count(f"rate#{connection_id}#{int(now // 60)}", 120) > self.limits.per_minute
-                or self.store.count(f"burst#{connection_id}#{int(now // 10)}", 60) > self.limits.burst):
+        per_minute, per_burst = self.store.hit_rate(connection_id, now)
+        if per_minute > self.limits.per_minute or per_burst > self.limits.burst:
+            self.store.release_turn(session_id, client_id, slot.index)
             return Reply([frames.error("rate_limited")])
         try:
-            index = self.store.begin_turn(connection_id, session_id, question, now=now,
-                                          lease_seconds=self.limits.lease_seconds, keep=self.limits.scratchpad_turns)
+            self.store.begin_turn(connection_id, slot.index, question, now=now,
+                                  lease_seconds=self.limits.lease_seconds, keep=self.limits.scratchpad_turns)
         except Busy:
+            self.store.release_turn(session_id, client_id, slot.index)
             return Reply([frames.error("busy")])
-        turn_id = f"t{index}"
         day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
         if self.store.count(f"cap#{day}", 2 * 86400) > self.limits.daily_turn_cap:
             log.warning("daily turn cap of %d reached", self.limits.daily_turn_cap)
             self.store.end_turn(connection_id, turn_id)
+            self.store.release_turn(session_id, client_id, slot.index)
             return Reply([frames.error("unavailable")])
-        holder = self.store.claim(claim_key, turn_id, self.limits.claim_ttl)
-        if holder:  # the same message raced in twice; the other copy owns the turn
-            self.store.end_turn(connection_id, turn_id)
-            return Reply([frames.ack(client_id, holder)])
-        job = TurnJob(session_id, connection_id, turn_id, index, question, msg.get("page", ""), self.endpoint,
+        job = TurnJob(session_id, connection_id, turn_id, slot.index, question, msg.get("page", ""), self.endpoint,
                       client_id)
         return Reply([frames.ack(client_id, turn_id)], job=job)
 
     def abandon(self, job: TurnJob) -> Frame:
         """The answerer could not be started: free the turn and the claim so a resend can work."""
         self.store.end_turn(job.connection_id, job.turn_id)
-        self.store.release_claim(f"msg#{job.session_id}#{job.client_id}")
+        self.store.release_turn(job.session_id, job.client_id, job.turn_index)
         return frames.error("unavailable")
 
 

@@ -26,6 +26,18 @@ class Connection:
     connected_at: float = 0.0
 
 
+@dataclass(frozen=True)
+class TurnSlot:
+    """The turn index a visitor message holds; ``fresh`` is False when the message is a resend."""
+
+    index: int
+    fresh: bool
+
+
+class SessionFull(AssistantError):
+    """A session reached its most turns (a loop or a bot; real conversations are far shorter)."""
+
+
 class SessionStore(Protocol):
     def put_connection(self, conn: Connection, ttl_seconds: int) -> None: ...
 
@@ -37,17 +49,21 @@ class SessionStore(Protocol):
         """Atomically add one to the counter row ``key`` and return the new value."""
         ...
 
-    def find_claim(self, key: str) -> str | None: ...
-
-    def claim(self, key: str, turn_id: str, ttl_seconds: int) -> str | None:
-        """Claim ``key`` for ``turn_id``; returns None if claimed now, else the turn that holds it."""
+    def hit_rate(self, connection_id: str, now: float) -> tuple[int, int]:
+        """Count one message; return the connection's messages in this minute and this 10-s window."""
         ...
 
-    def release_claim(self, key: str) -> None: ...
+    def take_turn(self, session_id: str, client_id: str, *, max_turns: int, ttl_seconds: int) -> TurnSlot:
+        """The session's next turn index for this message, or the index it already holds (one write)."""
+        ...
 
-    def begin_turn(self, connection_id: str, session_id: str, question: str, *, now: float,
-                   lease_seconds: int, keep: int) -> int:
-        """Mark a turn in flight (``Busy`` if one is) and return the session's next turn index."""
+    def release_turn(self, session_id: str, client_id: str, index: int) -> None:
+        """Forget the message's claim (and give the index back if no later turn took one)."""
+        ...
+
+    def begin_turn(self, connection_id: str, index: int, question: str, *, now: float,
+                   lease_seconds: int, keep: int) -> None:
+        """Mark turn ``index`` in flight on the connection; ``Busy`` if another one is."""
         ...
 
     def end_turn(self, connection_id: str, turn_id: str) -> None: ...

@@ -1,8 +1,10 @@
 """Load bench: N concurrent visitors × M questions through `assistant serve` (extractive model).
 
 Prints messages lost/duplicated, p50/p95 send→ack and send→first delta, and the server's peak RSS.
-Per-connection rate limits are raised for the run (a real visitor reads before asking again).
-Usage: python bench/load_ws.py [--visitors 100] [--questions 5]
+Per-connection rate limits are raised for the run. By default each visitor asks again the moment an
+answer ends (closed loop, the worst case); ``--think S`` adds a reading pause of 0.5–1.5 × S seconds,
+closer to real visitors.
+Usage: python bench/load_ws.py [--visitors 100] [--questions 5] [--think 0]
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -49,11 +52,13 @@ def token(base: str) -> str:
         return json.loads(r.read())["token"]
 
 
-async def visitor(base: str, n: int, questions: list[str], stats: dict[str, list]) -> None:
+async def visitor(base: str, n: int, questions: list[str], stats: dict[str, list], think: float) -> None:
     tok = await asyncio.to_thread(token, base)
     url = base.replace("http://", "ws://") + f"/local?token={tok}"
     async with websockets.connect(url, origin=base, open_timeout=60) as ws:
         for q_i, q in enumerate(questions):
+            if think and q_i:
+                await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
             cid = f"v{n}-q{q_i}"
             sent = time.perf_counter()
             await ws.send(json.dumps({"action": "send", "id": cid, "text": q}))
@@ -94,17 +99,21 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Peak RSS of the server and its child processes (moto runs in one)."""
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for p in [pid, *(int(c) for c in (children.read_text().split() if children.exists() else []))]:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
-async def main_async(base: str, visitors: int, per: int) -> dict[str, list]:
+async def main_async(base: str, visitors: int, per: int, think: float) -> dict[str, list]:
     pool = [json.loads(line)["question"] for line in (ROOT / "examples" / "questions.jsonl").read_text().splitlines()
             if line.strip()]
     stats: dict[str, list] = {"ack": [], "delta": [], "lost": [], "dup": [], "kinds": []}
-    await asyncio.gather(*(visitor(base, n, [pool[(n * per + i) % len(pool)] for i in range(per)], stats)
+    await asyncio.gather(*(visitor(base, n, [pool[(n * per + i) % len(pool)] for i in range(per)], stats, think)
                            for n in range(visitors)))
     return stats
 
@@ -113,12 +122,13 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--visitors", type=int, default=100)
     ap.add_argument("--questions", type=int, default=5)
+    ap.add_argument("--think", type=float, default=0.0, help="mean reading pause between questions, seconds")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as state:
         proc, base = start(state)
         try:
             t0 = time.perf_counter()
-            stats = asyncio.run(main_async(base, args.visitors, args.questions))
+            stats = asyncio.run(main_async(base, args.visitors, args.questions, args.think))
             wall = time.perf_counter() - t0
             rss = peak_rss_mb(proc.pid)
         finally:
@@ -126,7 +136,8 @@ def main() -> int:
             proc.wait(timeout=10)
     total = args.visitors * args.questions
     kinds = {k: stats["kinds"].count(k) for k in sorted(set(stats["kinds"]))}
-    print(f"visitors={args.visitors} questions each={args.questions} messages={total} wall={wall:.1f}s")
+    print(f"visitors={args.visitors} questions each={args.questions} think={args.think}s messages={total} "
+          f"wall={wall:.1f}s")
     print(f"lost={len(stats['lost'])} duplicated={len(stats['dup'])} outcomes={kinds}")
     print(f"send->ack        p50={pct(stats['ack'], 50):.0f} ms  p95={pct(stats['ack'], 95):.0f} ms")
     print(f"send->1st delta  p50={pct(stats['delta'], 50):.0f} ms  p95={pct(stats['delta'], 95):.0f} ms "

@@ -1,21 +1,30 @@
 """``SessionStore`` over tbl-sessions (PK ``connection_id``, attribute ``ttl``).
 
-Besides connection rows, the table holds under other keys: ``rate#``/``burst#``/``cap#``/``mint#``
-counters, ``msg#<session>#<client id>`` idempotency claims and ``sess#<session>`` turn counters.
+Besides connection rows, the table holds under other keys: ``rate#``/``cap#``/``mint#`` counters
+and ``sess#<session>`` items (the session's turn counter plus one attribute per client message id,
+which makes resends idempotent).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from ..sessions import Busy, Connection
+from ..sessions import Busy, Connection, SessionFull, TurnSlot
 from .retry import call, code_of, storage_error
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+_DESERIALIZE = TypeDeserializer()
+
+
+def _claim_name(client_id: str) -> str:
+    # A short hash keeps a long session's item small (client ids may be 64 characters).
+    return "m" + hashlib.blake2b(client_id.encode(), digest_size=8).hexdigest()
 
 
 class DynamoSessionStore:
@@ -55,47 +64,62 @@ class DynamoSessionStore:
                        ReturnValues="UPDATED_NEW")
         return int(out["Attributes"]["n"])
 
-    def find_claim(self, key: str) -> str | None:
-        item = self._do("find claim", self.table.get_item, Key={"connection_id": key}, ConsistentRead=True).get("Item")
-        return str(item["turn_id"]) if item else None
+    def hit_rate(self, connection_id: str, now: float) -> tuple[int, int]:
+        # One item per connection-minute holds the minute's count and its six 10-second windows.
+        window, key = f"b{int(now % 60) // 10}", f"rate#{connection_id}#{int(now // 60)}"
+        out = self._do("count rate", self.table.update_item, Key={"connection_id": key},
+                       UpdateExpression="ADD n :one, #w :one SET #ttl = if_not_exists(#ttl, :ttl)",
+                       ExpressionAttributeNames={"#w": window, "#ttl": "ttl"},
+                       ExpressionAttributeValues={":one": 1, ":ttl": int(now) + 120}, ReturnValues="UPDATED_NEW")
+        return int(out["Attributes"]["n"]), int(out["Attributes"][window])
 
-    def claim(self, key: str, turn_id: str, ttl_seconds: int) -> str | None:
+    def take_turn(self, session_id: str, client_id: str, *, max_turns: int, ttl_seconds: int) -> TurnSlot:
+        # The session item counts turns and remembers which message holds which index, so the
+        # idempotency check, the claim and the next index are one conditional write.
+        claim = _claim_name(client_id)
         try:
-            self._do("claim message", self.table.put_item,
-                     Item={"connection_id": key, "turn_id": turn_id, "ttl": int(time.time()) + ttl_seconds},
-                     ConditionExpression="attribute_not_exists(connection_id)")
-            return None
-        except ClientError:  # only a failed condition gets here: someone holds the claim
-            return self.find_claim(key) or turn_id
+            out = call("take turn", lambda: self.table.update_item(
+                Key={"connection_id": f"sess#{session_id}"},
+                UpdateExpression="SET n = if_not_exists(n, :zero) + :one, #c = if_not_exists(n, :zero) + :one, "
+                                 "#ttl = :ttl",
+                ConditionExpression="attribute_not_exists(#c) AND (attribute_not_exists(n) OR n < :max)",
+                ExpressionAttributeNames={"#c": claim, "#ttl": "ttl"},
+                ExpressionAttributeValues={":zero": 0, ":one": 1, ":max": max_turns,
+                                           ":ttl": int(time.time()) + ttl_seconds},
+                ReturnValues="UPDATED_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD"))
+        except ClientError as e:
+            if code_of(e) != _CONDITION_FAILED:
+                raise storage_error("take turn", e) from e
+            old = e.response.get("Item") or {}
+            if claim in old:
+                return TurnSlot(int(_DESERIALIZE.deserialize(old[claim])), fresh=False)
+            raise SessionFull(session_id) from e
+        return TurnSlot(int(out["Attributes"][claim]), fresh=True)
 
-    def release_claim(self, key: str) -> None:
-        self._do("release claim", self.table.delete_item, Key={"connection_id": key})
+    def release_turn(self, session_id: str, client_id: str, index: int) -> None:
+        key, names = {"connection_id": f"sess#{session_id}"}, {"#c": _claim_name(client_id)}
+        try:  # give the index back too, unless a later message already took the next one
+            self._do("release turn", self.table.update_item, Key=key, UpdateExpression="SET n = n - :one REMOVE #c",
+                     ConditionExpression="n = :index", ExpressionAttributeNames=names,
+                     ExpressionAttributeValues={":one": 1, ":index": index})
+        except ClientError:
+            self._do("release claim", self.table.update_item, Key=key, UpdateExpression="REMOVE #c",
+                     ExpressionAttributeNames=names)
 
-    def begin_turn(self, connection_id: str, session_id: str, question: str, *, now: float,
-                   lease_seconds: int, keep: int) -> int:
-        # Take the connection's lease first so a busy rejection does not burn a turn index.
+    def begin_turn(self, connection_id: str, index: int, question: str, *, now: float,
+                   lease_seconds: int, keep: int) -> None:
+        # The scratchpad is a ring of `keep` slots, so it never needs a trimming write.
         try:
-            out = self._do("begin turn", self.table.update_item, Key={"connection_id": connection_id},
-                           UpdateExpression="SET in_flight_until = :until, #ttl = :ttl, "
-                           "scratchpad = list_append(if_not_exists(scratchpad, :empty), :q)",
-                           ConditionExpression="attribute_exists(connection_id) AND "
-                           "(attribute_not_exists(in_flight_until) OR in_flight_until < :now)",
-                           ExpressionAttributeNames={"#ttl": "ttl"},
-                           ExpressionAttributeValues={":until": int(now) + lease_seconds, ":now": int(now),
-                                                      ":ttl": int(now) + self.idle_seconds, ":empty": [],
-                                                      ":q": [question[:300]]},
-                           ReturnValues="ALL_NEW")
+            self._do("begin turn", self.table.update_item, Key={"connection_id": connection_id},
+                     UpdateExpression="SET in_flight_until = :until, in_flight = :t, #ttl = :ttl, #slot = :q",
+                     ConditionExpression="attribute_exists(connection_id) AND "
+                     "(attribute_not_exists(in_flight_until) OR in_flight_until < :now)",
+                     ExpressionAttributeNames={"#ttl": "ttl", "#slot": f"pad{index % max(keep, 1)}"},
+                     ExpressionAttributeValues={":until": int(now) + lease_seconds, ":now": int(now),
+                                                ":t": f"t{index}", ":ttl": int(now) + self.idle_seconds,
+                                                ":q": {"turn": index, "question": question[:300]}})
         except ClientError as e:
             raise Busy(connection_id) from e
-        pad = out["Attributes"].get("scratchpad", [])
-        if len(pad) > keep:  # trim to the last `keep` questions
-            drops = ", ".join(f"scratchpad[{i}]" for i in range(len(pad) - keep))
-            self._do("trim scratchpad", self.table.update_item, Key={"connection_id": connection_id},
-                     UpdateExpression=f"REMOVE {drops}")
-        index = self.count(f"sess#{session_id}", self.idle_seconds * 24)
-        self._do("mark turn", self.table.update_item, Key={"connection_id": connection_id},
-                 UpdateExpression="SET in_flight = :t", ExpressionAttributeValues={":t": f"t{index}"})
-        return index
 
     def end_turn(self, connection_id: str, turn_id: str) -> None:
         # A failed condition means the lease belongs to another turn or the connection is gone.

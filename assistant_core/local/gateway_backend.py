@@ -22,6 +22,7 @@ from ..aws.compose import Runtime, reset_runtime
 from ..aws.local_provision import provision
 from ..errors import ConfigError
 from ..settings import Settings
+from .moto_process import MotoProcess
 
 log = logging.getLogger(__name__)
 STAGE = "local"
@@ -30,15 +31,10 @@ STAGE = "local"
 class LocalBackend:
     def __init__(self, *, base_url: str, docs: str, model: str, kb: str, allowed_origins: tuple[str, ...],
                  state_dir: Path, workers: int = 32) -> None:
-        from moto.server import ThreadedMotoServer  # only the local stack needs moto
-
         self.base_url, self.state_dir = base_url, state_dir
         self.outbox = state_dir / "outbox"
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.start()
-        host, port = self.moto.get_host_and_port()
-        self.moto_url = f"http://{host}:{port}"
+        self.moto = MotoProcess()
+        self.moto_url = self.moto.url
         # Fake credentials: nothing here may ever reach real AWS.
         os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
                            "AWS_ENDPOINT_URL": self.moto_url, "AWS_ENDPOINT_URL_LAMBDA": base_url,

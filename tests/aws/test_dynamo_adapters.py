@@ -12,7 +12,7 @@ from assistant_core.aws.compose import Runtime
 from assistant_core.aws.retry import call
 from assistant_core.errors import StorageError, Throttled
 from assistant_core.ports import GapRecord, TurnRecord
-from assistant_core.sessions import Busy, Connection
+from assistant_core.sessions import Busy, Connection, SessionFull, TurnSlot
 
 NOW = 1_800_000_000.0
 
@@ -40,38 +40,53 @@ def test_counters_count_per_key_with_a_ttl(rt: Runtime) -> None:
     assert time.time() + 60 < item["ttl"] < time.time() + 130
 
 
-def test_claims_are_first_come(rt: Runtime) -> None:
+def test_rate_counts_the_minute_and_its_ten_second_window(rt: Runtime) -> None:
     store = rt.sessions
-    assert store.find_claim("msg#s1#m1") is None
-    assert store.claim("msg#s1#m1", "t1", 60) is None
-    assert store.claim("msg#s1#m1", "t2", 60) == "t1"
-    assert store.find_claim("msg#s1#m1") == "t1"
-    store.release_claim("msg#s1#m1")
-    assert store.claim("msg#s1#m1", "t3", 60) is None
+    assert [store.hit_rate("c1", NOW + i) for i in (0, 1, 2)] == [(1, 1), (2, 2), (3, 3)]
+    assert store.hit_rate("c1", NOW + 10) == (4, 1)  # same minute (NOW is minute-aligned), next window
+    assert store.hit_rate("c1", NOW + 60) == (1, 1)
+    assert store.hit_rate("c2", NOW) == (1, 1)
 
 
-def test_turns_are_leased_counted_per_session_and_scratchpad_trimmed(rt: Runtime) -> None:
+def test_take_turn_counts_per_session_and_resends_keep_their_index(rt: Runtime) -> None:
+    store = rt.sessions
+    take = lambda sid, mid: store.take_turn(sid, mid, max_turns=4, ttl_seconds=60)  # noqa: E731
+    assert take("s1", "m1") == TurnSlot(1, fresh=True)
+    assert take("s1", "m2") == TurnSlot(2, fresh=True)
+    assert take("s1", "m1") == TurnSlot(1, fresh=False)
+    assert take("s2", "m1") == TurnSlot(1, fresh=True)
+    store.release_turn("s1", "m2", 2)  # the latest index comes back
+    assert take("s1", "m3") == TurnSlot(2, fresh=True)
+    assert take("s1", "m4") == TurnSlot(3, fresh=True)
+    store.release_turn("s1", "m3", 2)  # a later turn exists: only the claim goes
+    assert take("s1", "m3") == TurnSlot(4, fresh=True)
+    with pytest.raises(SessionFull):
+        take("s1", "m5")
+    item = store.table.get_item(Key={"connection_id": "sess#s1"})["Item"]
+    assert item["n"] == 4 and time.time() < item["ttl"] < time.time() + 61
+    assert len(item) == 6  # key, n, ttl and one short attribute per held message: m1, m4, m3
+
+
+def test_turns_are_leased_and_the_scratchpad_is_a_ring(rt: Runtime) -> None:
     store = rt.sessions
     store.put_connection(conn(), 3600)
-    assert store.begin_turn("c1", "s1", "q1", now=NOW, lease_seconds=120, keep=2) == 1
+    store.begin_turn("c1", 1, "q1", now=NOW, lease_seconds=120, keep=2)
     with pytest.raises(Busy):
-        store.begin_turn("c1", "s1", "q2", now=NOW + 1, lease_seconds=120, keep=2)
+        store.begin_turn("c1", 2, "q2", now=NOW + 1, lease_seconds=120, keep=2)
     store.end_turn("c1", "t9")  # not the holder: no effect
     with pytest.raises(Busy):
-        store.begin_turn("c1", "s1", "q2", now=NOW + 1, lease_seconds=120, keep=2)
+        store.begin_turn("c1", 2, "q2", now=NOW + 1, lease_seconds=120, keep=2)
     store.end_turn("c1", "t1")
-    assert store.begin_turn("c1", "s1", "q2", now=NOW + 2, lease_seconds=120, keep=2) == 2
-    assert store.begin_turn("c1", "s1", "q3", now=NOW + 200, lease_seconds=120, keep=2) == 3  # stale lease
+    store.begin_turn("c1", 2, "q2", now=NOW + 2, lease_seconds=120, keep=2)
+    store.begin_turn("c1", 3, "q3", now=NOW + 200, lease_seconds=120, keep=2)  # stale lease
     item = store.table.get_item(Key={"connection_id": "c1"})["Item"]
-    assert item["scratchpad"] == ["q2", "q3"] and item["in_flight"] == "t3"
-    # a reconnect of the same session keeps counting, so transcript keys never collide
-    store.put_connection(conn("c2"), 3600)
-    assert store.begin_turn("c2", "s1", "q4", now=NOW + 201, lease_seconds=120, keep=2) == 4
+    assert item["in_flight"] == "t3"
+    assert {item["pad0"]["question"], item["pad1"]["question"]} == {"q2", "q3"} and "pad2" not in item
 
 
 def test_begin_turn_on_a_gone_connection_is_refused(rt: Runtime) -> None:
     with pytest.raises(Busy):
-        rt.sessions.begin_turn("ghost", "s1", "q", now=NOW, lease_seconds=120, keep=2)
+        rt.sessions.begin_turn("ghost", 1, "q", now=NOW, lease_seconds=120, keep=2)
 
 
 def test_stop_marks_only_that_turn(rt: Runtime) -> None:

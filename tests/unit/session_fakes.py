@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from assistant_core.sessions import Busy, Connection
+from assistant_core.sessions import Busy, Connection, SessionFull, TurnSlot
 
 
 class FakeSessionStore:
     def __init__(self) -> None:
         self.connections: dict[str, Connection] = {}
         self.counters: dict[str, int] = defaultdict(int)
-        self.claims: dict[str, str] = {}
+        self.claims: dict[str, int] = {}
         self.in_flight: dict[str, tuple[str, float]] = {}
         self.turns: dict[str, int] = defaultdict(int)
         self.scratchpads: dict[str, list[str]] = defaultdict(list)
@@ -30,27 +30,32 @@ class FakeSessionStore:
         self.counters[key] += 1
         return self.counters[key]
 
-    def find_claim(self, key: str) -> str | None:
-        return self.claims.get(key)
+    def hit_rate(self, connection_id: str, now: float) -> tuple[int, int]:
+        minute, window = f"rate#{connection_id}#{int(now // 60)}", f"burst#{connection_id}#{int(now // 10)}"
+        return self.count(minute, 120), self.count(window, 60)
 
-    def claim(self, key: str, turn_id: str, ttl_seconds: int) -> str | None:
+    def take_turn(self, session_id: str, client_id: str, *, max_turns: int, ttl_seconds: int) -> TurnSlot:
+        key = f"{session_id}#{client_id}"
         if key in self.claims:
-            return self.claims[key]
-        self.claims[key] = turn_id
-        return None
-
-    def release_claim(self, key: str) -> None:
-        self.claims.pop(key, None)
-
-    def begin_turn(self, connection_id: str, session_id: str, question: str, *, now: float,
-                   lease_seconds: int, keep: int) -> int:
-        held = self.in_flight.get(connection_id)
-        if held and held[1] > now:
-            raise Busy(connection_id)
+            return TurnSlot(self.claims[key], fresh=False)
+        if self.turns[session_id] >= max_turns:
+            raise SessionFull(session_id)
         self.turns[session_id] += 1
-        self.in_flight[connection_id] = (f"t{self.turns[session_id]}", now + lease_seconds)
+        self.claims[key] = self.turns[session_id]
+        return TurnSlot(self.turns[session_id], fresh=True)
+
+    def release_turn(self, session_id: str, client_id: str, index: int) -> None:
+        self.claims.pop(f"{session_id}#{client_id}", None)
+        if self.turns[session_id] == index:
+            self.turns[session_id] -= 1
+
+    def begin_turn(self, connection_id: str, index: int, question: str, *, now: float,
+                   lease_seconds: int, keep: int) -> None:
+        held = self.in_flight.get(connection_id)
+        if connection_id not in self.connections or (held and held[1] > now):
+            raise Busy(connection_id)
+        self.in_flight[connection_id] = (f"t{index}", now + lease_seconds)
         self.scratchpads[connection_id] = [*self.scratchpads[connection_id], question][-keep:]
-        return self.turns[session_id]
 
     def end_turn(self, connection_id: str, turn_id: str) -> None:
         if self.in_flight.get(connection_id, ("",))[0] == turn_id:

@@ -140,12 +140,27 @@ def test_daily_cap_answers_unavailable_and_frees_the_turn(store: FakeSessionStor
     assert "c1" not in store.in_flight
 
 
-def test_a_racing_duplicate_acks_the_owner(intake: MessageIntake, store: FakeSessionStore) -> None:
-    store.claims["msg#s1#m1"] = "t9"
-    store.find_claim = lambda key: None  # the duplicate passed the first look before the owner claimed
-    r = intake.handle("c1", send("m1"))
-    assert r.frames == [{"type": "ack", "id": "m1", "turn": "t9"}] and r.job is None
-    assert "c1" not in store.in_flight
+def test_a_duplicate_from_another_connection_acks_the_owner(intake: MessageIntake, store: FakeSessionStore) -> None:
+    store.put_connection(Connection("c2", "s1", "v1", "https://shop.example"), 60)
+    assert intake.handle("c1", send("m1")).job is not None
+    r = intake.handle("c2", send("m1"))  # the widget resent it after reconnecting
+    assert r.frames == [{"type": "ack", "id": "m1", "turn": "t1"}] and r.job is None
+    assert "c2" not in store.in_flight
+
+
+def test_rejections_give_the_turn_index_back(intake: MessageIntake, store: FakeSessionStore) -> None:
+    assert intake.handle("c1", send("m1")).job is not None
+    assert codes(intake.handle("c1", send("m2"))) == ["busy"]
+    store.end_turn("c1", "t1")
+    r = intake.handle("c1", send("m2"))  # the same message, now accepted, takes the next index
+    assert r.job is not None and r.job.turn_id == "t2"
+
+
+def test_a_runaway_session_is_cut_off(store: FakeSessionStore, clock: Clock) -> None:
+    intake = MessageIntake(store, Limits(max_session_turns=2, burst=100, per_minute=100), "e", now=clock)
+    for i in range(2):
+        store.end_turn("c1", intake.handle("c1", send(f"m{i}")).job.turn_id)
+    assert codes(intake.handle("c1", send("m9"))) == ["rate_limited"]
 
 
 def test_abandon_frees_turn_and_claim_so_a_resend_works(intake: MessageIntake, store: FakeSessionStore) -> None:
