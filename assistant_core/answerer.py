@@ -16,7 +16,7 @@ from typing import Any
 from .citation_gate import CitationGate, GateResult
 from .clock import week_iso
 from .errors import AssistantError, ConnectionGone, ModelError, RetrievalError
-from .frames import Frame
+from .frame_sender import FrameSender
 from .model_events import Model, ModelEvent, ModelRequest
 from .passages import Passage, number_passages
 from .ports import (
@@ -69,23 +69,6 @@ class TurnOutcome:
     cancelled: bool
 
 
-class _Outbox:
-    """Posts frames; after the visitor is gone it drops them instead of failing the turn."""
-
-    def __init__(self, poster: Poster, connection_id: str) -> None:
-        self._poster, self._connection_id = poster, connection_id
-        self.gone = False
-
-    def emit(self, frame: Frame) -> None:
-        if self.gone:
-            return
-        try:
-            self._poster.post(self._connection_id, frame)
-        except ConnectionGone:
-            self.gone = True
-            raise
-
-
 class Answerer:
     def __init__(
         self,
@@ -106,7 +89,10 @@ class Answerer:
         self.clock, self.config = clock, config
         self._executor = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="answerer")
 
-    def run(self, req: TurnRequest, *, cancelled: Callable[[], bool] | None = None) -> TurnOutcome:
+    def run(self, req: TurnRequest, *, cancelled: Callable[[], bool] | None = None,
+            reply_done: Callable[[], None] | None = None) -> TurnOutcome:
+        """Answer one turn. ``reply_done`` runs once the visitor has the whole reply, before the
+        records are written, so the connection can take the next question at once."""
         t0 = self.clock.monotonic()
         history_f: Future[list[HistoryTurn]] = self._executor.submit(
             self.history.recent_turns, req.session_id, self.config.history_turns
@@ -125,17 +111,20 @@ class Answerer:
             temperature=self.config.temperature,
             metadata={"session_id": req.session_id, "turn_id": req.turn_id},
         )
-        outbox = _Outbox(self.poster, req.connection_id)
+        outbox = FrameSender(self.poster, req.connection_id)
         gate = CitationGate(turn_id=req.turn_id, passages=passages, emit=outbox.emit, clock=self.clock.monotonic)
         error, was_cancelled = self._consume(request, gate, cancelled)
         if was_cancelled:
-            outbox.gone = True  # the widget already stopped the turn; send nothing more
+            outbox.drop()  # the widget already stopped the turn; send nothing more
         if outbox.gone:
             error = "visitor_gone" if not was_cancelled else "stopped_by_visitor"
         try:
             result = gate.finish(error=error)
         except ConnectionGone:
             result = gate.finish(error="visitor_gone")  # frames are dropped from here on
+        outbox.close()
+        if reply_done is not None:
+            _attempt("end the reply", lambda _: reply_done(), None)
         if retrieval_error and result.downgrade_reason == "":
             result.downgrade_detail = f"retrieval failed: {retrieval_error}"
 

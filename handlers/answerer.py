@@ -21,7 +21,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     answerer = rt.answerer(job.management_endpoint)
     req = TurnRequest(job.session_id, job.connection_id, job.turn_id, job.turn_index, job.question, job.page_url)
     try:
-        outcome = answerer.run(req, cancelled=lambda: _stopped(rt, job))
+        # The connection is freed as soon as the reply is out, so a quick next question is not "busy".
+        outcome = answerer.run(req, cancelled=lambda: _stopped(rt, job),
+                               reply_done=lambda: rt.sessions.end_turn(job.connection_id, job.turn_id))
         return {"turn": job.turn_id, "tool": outcome.result.tool, "visitor_gone": outcome.visitor_gone}
     except Exception:  # an async invoke that raises is retried by Lambda: that would answer twice
         log.exception("turn %s of %s failed", job.turn_id, job.session_id)

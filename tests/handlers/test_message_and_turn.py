@@ -106,3 +106,23 @@ def test_handoff_publishes_to_the_topic(rt: Runtime) -> None:
     assert out["published"]
     body = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
     assert "complaint" in body["Subject"] and "Parcel arrived broken" in body["Message"]
+
+
+def test_the_connection_is_free_before_the_turn_is_written(rt: Runtime) -> None:
+    connected(rt)
+    ws_message.handler(event("ws_message"), None)
+    [(_, payload)] = rt.invoker.calls
+    answerer_ = rt.answerer(payload["management_endpoint"])
+    seen: list[object] = []
+
+    class Probe:
+        def save_turn(self, record: object) -> None:
+            item = rt.sessions.table.get_item(Key={"connection_id": CID})["Item"]
+            seen.append(item.get("in_flight"))
+
+    real, answerer_.transcripts = answerer_.transcripts, Probe()
+    try:
+        answerer.handler(payload, None)
+    finally:
+        answerer_.transcripts = real
+    assert seen == [None]  # a quick follow-up question would already be accepted here

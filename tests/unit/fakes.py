@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -55,11 +57,28 @@ class ListPoster:
     def __init__(self, gone_after: int | None = None) -> None:
         self.frames: list[dict[str, Any]] = []
         self.gone_after = gone_after
+        self.found_gone = threading.Event()
 
     def post(self, connection_id: str, frame: Mapping[str, Any]) -> None:
         if self.gone_after is not None and len(self.frames) >= self.gone_after:
+            self.found_gone.set()
             raise ConnectionGone(connection_id)
         self.frames.append(dict(frame))
+
+
+class PacedModel(ScriptedModel):
+    """After ``pause_after`` events, waits for ``resume`` (as a real stream waits for tokens)."""
+
+    def __init__(self, events: list[ModelEvent | Exception], pause_after: int, resume: threading.Event) -> None:
+        super().__init__(events)
+        self.pause_after, self.resume = pause_after, resume
+
+    def _gen(self) -> Iterator[ModelEvent]:
+        for i, ev in enumerate(super()._gen()):
+            if i == self.pause_after:
+                self.resume.wait(5)
+                time.sleep(0.05)  # as the next token would: the sender marks the visitor gone meanwhile
+            yield ev
 
 
 class Stores:

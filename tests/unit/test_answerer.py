@@ -11,7 +11,7 @@ from assistant_core.passages import Passage
 from assistant_core.ports import HistoryTurn
 from assistant_core.prompts import PROMPT_VERSION
 
-from .fakes import FixedRetriever, ListPoster, ScriptedModel, Stores, TickClock
+from .fakes import FixedRetriever, ListPoster, PacedModel, ScriptedModel, Stores, TickClock
 from .gate_helpers import tool_events
 
 DOCS = [
@@ -135,8 +135,11 @@ def test_error_mid_stream_after_text_retracts() -> None:
 
 
 def test_visitor_gone_stops_the_stream_and_still_saves_the_turn() -> None:
-    model = ScriptedModel(tool_events("answer", {"citation_ids": ["p1"], "text": "y" * 600}, sizes=2))
-    answerer, _poster, stores = make(model, poster=ListPoster(gone_after=1))
+    poster = ListPoster(gone_after=0)
+    # The stream pauses until a post has found the visitor gone, as a real model's tokens trickle in.
+    model = PacedModel(tool_events("answer", {"citation_ids": ["p1"], "text": "y" * 600}, sizes=2),
+                       pause_after=40, resume=poster.found_gone)
+    answerer, _poster, stores = make(model, poster=poster)
     out = answerer.run(REQ)
     assert out.visitor_gone and model.closed
     assert model.consumed < len(model.events) - 10  # stopped reading, not drained
