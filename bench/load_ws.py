@@ -98,11 +98,24 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))] * 1000
 
 
+def _family(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in (children.read_text().split() if children.exists() else []))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server and its children: a figure that holds even on a busy machine."""
+    total = 0
+    for p in _family(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     """Peak RSS of the server and its child processes (moto runs in one)."""
     total = 0.0
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    for p in [pid, *(int(c) for c in (children.read_text().split() if children.exists() else []))]:
+    for p in _family(pid):
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 total += int(line.split()[1]) / 1024
@@ -127,10 +140,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as state:
         proc, base = start(state)
         try:
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), cpu_seconds(proc.pid)
             stats = asyncio.run(main_async(base, args.visitors, args.questions, args.think))
             wall = time.perf_counter() - t0
-            rss = peak_rss_mb(proc.pid)
+            cpu, rss = cpu_seconds(proc.pid) - cpu0, peak_rss_mb(proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -142,7 +155,8 @@ def main() -> int:
     print(f"send->ack        p50={pct(stats['ack'], 50):.0f} ms  p95={pct(stats['ack'], 95):.0f} ms")
     print(f"send->1st delta  p50={pct(stats['delta'], 50):.0f} ms  p95={pct(stats['delta'], 95):.0f} ms "
           f"(n={len(stats['delta'])} answers)")
-    print(f"server peak RSS  {rss:.0f} MB")
+    print(f"server peak RSS  {rss:.0f} MB;  server CPU {cpu:.1f} s = {cpu / total * 1000:.0f} ms per message "
+          f"(gateway, handlers and moto together)")
     return 0
 
 

@@ -20,9 +20,13 @@ START_TIMEOUT_SECONDS = 60
 def _run(conn: Connection) -> None:
     import logging
 
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto logs every request otherwise
+    # Keep-alive: werkzeug speaks HTTP/1.0 by default, which costs a TCP connection and a thread
+    # per AWS call. This child process runs nothing else, so the class attribute is ours to set.
+    MotoRequestHandler.protocol_version = "HTTP/1.1"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
