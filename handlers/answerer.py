@@ -20,10 +20,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime()
     answerer = rt.answerer(job.management_endpoint)
     req = TurnRequest(job.session_id, job.connection_id, job.turn_id, job.turn_index, job.question, job.page_url)
+    freed: list[bool] = []
     try:
         # The connection is freed as soon as the reply is out, so a quick next question is not "busy".
         outcome = answerer.run(req, cancelled=lambda: _stopped(rt, job),
-                               reply_done=lambda: rt.sessions.end_turn(job.connection_id, job.turn_id))
+                               reply_done=lambda: freed.append(_free(rt, job)))
         return {"turn": job.turn_id, "tool": outcome.result.tool, "visitor_gone": outcome.visitor_gone}
     except Exception:  # an async invoke that raises is retried by Lambda: that would answer twice
         log.exception("turn %s of %s failed", job.turn_id, job.session_id)
@@ -31,10 +32,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             rt.poster(job.management_endpoint).post(job.connection_id, frames.error("unavailable"))
         return {"turn": job.turn_id, "tool": "", "error": True}
     finally:
-        try:
-            rt.sessions.end_turn(job.connection_id, job.turn_id)
-        except AssistantError:
-            log.exception("could not free %s (the lease expires by itself)", job.connection_id)
+        if not any(freed):
+            _free(rt, job)
+
+
+def _free(rt: Runtime, job: TurnJob) -> bool:
+    try:
+        rt.sessions.end_turn(job.connection_id, job.turn_id)
+        return True
+    except AssistantError:
+        log.exception("could not free %s (the lease expires by itself)", job.connection_id)
+        return False
 
 
 def _stopped(rt: Runtime, job: TurnJob) -> bool:
