@@ -55,10 +55,18 @@ class JsonlRecords:
         try:
             with self._lock:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                with path.open("a", encoding="utf-8") as f:
+                with path.open("a+", encoding="utf-8") as f:
+                    if f.tell() and not _ends_with_newline(path):
+                        line = "\n" + line  # a crash cut the last line short: keep it from swallowing this one
                     f.write(line)
         except OSError as e:
             raise StorageError(f"could not append to {path}: {e}") from e
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as f:
+        f.seek(-1, 2)
+        return f.read(1) == b"\n"
 
 
 def _read(path: Path) -> Iterator[dict[str, Any]]:

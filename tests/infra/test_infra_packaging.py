@@ -203,6 +203,7 @@ LOCAL_ONLY = {
     "assistant_core.local.extractive_model",
     "assistant_core.local.replay_model",
     "assistant_core.local.index",
+    "assistant_core.local.record_files",  # only when Settings.records_dir is set: the local stack
 }
 
 
