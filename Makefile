@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DOCS ?= examples/help-center
 
-.PHONY: demo test lint install bench clean
+.PHONY: demo test lint install bench clean chromium
+CHROMIUM ?= /usr/bin/chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,20 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-test: $(STAMP) lint
-	$(PY) -m pytest
+# The browser tests drive Debian's Chromium through Playwright (no browser download by Playwright).
+# Installing it needs root or sudo; if that is impossible, `make test` stops here rather than skip them.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "error: $(CHROMIUM) is missing; run 'apt-get install -y chromium' as root" >&2; exit 1; fi; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || exit 1; \
+	  [ -x $(CHROMIUM) ] || { echo "error: chromium installed but $(CHROMIUM) is missing" >&2; exit 1; }; \
+	fi
+
+test: $(STAMP) lint chromium
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: $(STAMP)
 	for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

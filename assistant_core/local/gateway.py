@@ -41,10 +41,12 @@ def build_app(backend: LocalBackend, host: str) -> web.Application:
         html = (STATIC / "demo.html").read_text(encoding="utf-8").replace("{{SITE}}", backend.settings.site_name)
         return web.Response(text=html, content_type="text/html")
 
-    async def widget(request: web.Request) -> web.FileResponse:
-        real = ROOT / "widget" / "widget.js"  # the widget issue's file, when it has landed
-        return web.FileResponse(real if real.exists() else STATIC / "mini_widget.js",
-                                headers={"content-type": "application/javascript"})
+    async def widget(request: web.Request) -> web.StreamResponse:
+        # Served from the source tree (the same file Pulumi uploads), so an edit shows on the next reload.
+        path = ROOT / "widget" / "assistant-widget.js"
+        if not path.is_file():
+            raise web.HTTPNotFound(text=f"{path} is missing: the widget is served from a source checkout")
+        return web.FileResponse(path, headers={"content-type": "application/javascript", "cache-control": "no-cache"})
 
     async def token(request: web.Request) -> web.Response:
         event = {"version": "2.0", "routeKey": f"{request.method} /token", "rawPath": "/token",
@@ -78,6 +80,13 @@ def build_app(backend: LocalBackend, host: str) -> web.Application:
             return _aws_error(410, "GoneException")
         return web.Response(status=200)
 
+    async def connections(request: web.Request) -> web.Response:
+        # Local only (API Gateway has no listing): lets tests and operators find a socket to GET or DELETE.
+        return web.json_response({"connections": [
+            {"connectionId": cid, "connectedAt": _iso(live.connected_at), "lastActiveAt": _iso(live.last_active),
+             "identity": {"sourceIp": live.source_ip, "userAgent": live.user_agent}}
+            for cid, live in list(bridge.connections.items()) if not live.ws.closed]})
+
     async def invoke(request: web.Request) -> web.Response:
         function = request.match_info["fn"]
         payload = json.loads(await request.read() or b"{}")
@@ -99,7 +108,9 @@ def build_app(backend: LocalBackend, host: str) -> web.Application:
     app.router.add_get(f"/{STAGE}", bridge.handle)
     for prefix in (f"/{STAGE}", ""):
         app.router.add_route("*", prefix + "/@connections/{cid}", connection)
+    app.router.add_get(f"/{STAGE}/@connections", connections)
     app.router.add_post("/2015-03-31/functions/{fn}/invocations", invoke)
+    app.router.add_post(LOCAL_SLACK_PATH, slack_webhook)
     app.router.add_get("/healthz", health)
     return app
 
