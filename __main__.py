@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from assistant_core.settings import DEFAULT_BEDROCK_MODEL, DEFAULT_EMBEDDING_MODEL, Settings
+from infra.audit import AuditBus, AuditBusArgs
 from infra.backend import DEFAULT_TUNING, Backend, BackendArgs, Tuning
 from infra.data import DataStore, DataStoreArgs
 from infra.guardrails import Guardrails, GuardrailsArgs
@@ -83,6 +84,8 @@ settings.update(stage=stage, allowed_origins=",".join(origins))
 reserve = cfg.get_bool("reserved_concurrency") is not False  # new accounts (limit 10) must set false
 tuning = {n: t if reserve else Tuning(t.memory_mb, t.timeout_s, None) for n, t in DEFAULT_TUNING.items()}
 
+# Audit events of every turn, archived as long as transcripts are kept (retention_days).
+audit = AuditBus("audit", AuditBusArgs(retention_days=int(setting("retention_days"))), opts=opts)
 backend = Backend("backend", BackendArgs(
     account=account, package=package, runtime=runtime, log_retention_days=retention,
     sessions=data.sessions, transcripts=data.transcripts, gaps=data.gaps,
@@ -91,7 +94,8 @@ backend = Backend("backend", BackendArgs(
     slack_secret_arn=messaging.secret_arns["chat-assistant/slack-webhook"],
     drive_secret_arn=messaging.secret_arns["chat-assistant/drive-service-account"],
     kb_id=knowledge.kb_id, kb_arn=knowledge.kb_arn, data_source_id=knowledge.data_source_id,
-    model_id=model_id, websocket=ws, settings=settings, tuning=tuning), opts=opts)
+    model_id=model_id, websocket=ws, audit_bus_name=audit.name, audit_bus_arn=audit.arn, settings=settings,
+    tuning=tuning), opts=opts)
 fns = backend.functions
 WebSocketRoutes("websocket-routes", WebSocketRoutesArgs(
     endpoint=ws, connect=fns["fn-ws-connect"], message=fns["fn-ws-message"],
@@ -106,13 +110,14 @@ Schedules("schedules", SchedulesArgs(
     account=account, timezone=cfg.get("timezone") or "Asia/Singapore", dlq_arn=messaging.dlq.arn, schedules=[
         ScheduleSpec("kb-sync-every-5-min", fns["fn-kb-sync"], "rate(5 minutes)", {"job": "kb-sync"}),
         ScheduleSpec("gaps-batch-weekly", fns["fn-gaps-batch"], "cron(0 9 ? * MON *)", {"job": "gaps-weekly"}),
-        ScheduleSpec("archive-nightly", fns["fn-archive"], "cron(30 2 * * ? *)", {"job": "archive-nightly"}),
+        # Every 6 hours, today included: each turn is in S3 within hours (assistant_core/archive.py).
+        ScheduleSpec("archive-every-6-hours", fns["fn-archive"], "cron(15 0/6 * * ? *)", {"job": "archive"}),
     ]), opts=opts)
 Guardrails("guardrails", GuardrailsArgs(
     alarm_topic_arn=messaging.alarms.arn, functions=fns, answerer="fn-answerer",
     answerer_p99_ms=cfg.get_int("answerer_p99_ms") or 30000, dlq_name=messaging.dlq.name, model_id=model_id,
     token_api_id=token_api.api.id, monthly_budget_usd=cfg.get_float("monthly_budget_usd") or 50.0,
-    budget_emails=cfg.get_object("alarm_emails") or []), opts=opts)
+    budget_emails=cfg.get_object("alarm_emails") or [], stage=stage), opts=opts)
 
 pulumi.export("token_url", token_api.token_url)
 pulumi.export("websocket_url", ws.ws_url)

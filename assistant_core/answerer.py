@@ -30,6 +30,7 @@ from .ports import (
     Poster,
     Retriever,
     TranscriptStore,
+    TurnObserver,
     TurnRecord,
 )
 from .prompts import PROMPT_VERSION, build_messages, build_system_prompt
@@ -83,8 +84,10 @@ class Answerer:
         clock: Clock,
         config: AnswererConfig = AnswererConfig(),
         executor: ThreadPoolExecutor | None = None,
+        observer: TurnObserver | None = None,
     ) -> None:
         self.model, self.retriever, self.history = model, retriever, history
+        self.observer = observer  # metrics and audit; told after the turn is saved
         self.poster, self.transcripts, self.gaps, self.handoffs = poster, transcripts, gaps, handoffs
         self.clock, self.config = clock, config
         self._executor = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="answerer")
@@ -218,13 +221,17 @@ class Answerer:
     ) -> None:
         # Each store is tried even if another fails: a lost transcript must not also lose the handoff.
         _attempt("save transcript", self.transcripts.save_turn, record)
-        if quiet:
-            return  # the visitor left or pressed stop: nobody to hand off to, nothing to learn
-        gap_reason = _gap_reason(result, passages)
-        if gap_reason:
-            _attempt("record gap", self.gaps.record, _gap(req, result, passages, record.created_at, gap_reason))
-        if result.tool == HAND_OFF:
-            _attempt("queue handoff", self.handoffs.request, _handoff(req, result, record.created_at))
+        if not quiet:  # else the visitor left or pressed stop: nobody to hand off to, nothing to learn
+            gap_reason = _gap_reason(result, passages)
+            if gap_reason:
+                _attempt("record gap", self.gaps.record, _gap(req, result, passages, record.created_at, gap_reason))
+            if result.tool == HAND_OFF:
+                _attempt("queue handoff", self.handoffs.request, _handoff(req, result, record.created_at))
+        if self.observer is not None:
+            try:
+                self.observer.turn_finished(record)
+            except Exception:  # telemetry is never worth failing a turn the visitor already saw
+                log.exception("turn observer failed")
 
 
 def _gap_reason(result: GateResult, passages: list[Passage]) -> str:

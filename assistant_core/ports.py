@@ -101,3 +101,99 @@ class Clock(Protocol):
     def now_iso(self) -> str: ...
 
     def monotonic(self) -> float: ...
+
+
+# -- fn-handoff (assistant_core/handoff_service.py) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranscriptTurn:
+    """One past turn as staff see it in a handoff notice."""
+
+    turn_id: str
+    question: str
+    tool: str  # answer | clarify | hand_off | decline
+    text: str  # what the visitor was shown
+    created_at: str
+    downgrade_reason: str = ""
+    page_url: str = ""
+
+
+class TranscriptReader(Protocol):
+    def last_turns(self, session_id: str, n: int) -> list[TranscriptTurn]:
+        """The session's last ``n`` turns, oldest first (``[]`` when none was recorded)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredHandoff:
+    """A session's handoff record: the state, its version, and what already went out per channel."""
+
+    state: Mapping[str, Any]  # ``Handoff.to_dict()``
+    version: int
+    sent: Mapping[str, str]  # "<message key>/<channel>" -> message id or "rejected: ..."
+
+
+class HandoffStore(Protocol):
+    """The open handoff per session, with optimistic concurrency (``version``) and per-channel claims.
+
+    ``put``/``update`` return False when ``expected_version`` is stale (someone else wrote first).
+    """
+
+    def load(self, session_id: str) -> StoredHandoff | None: ...
+
+    def put(self, session_id: str, state: Mapping[str, Any], expected_version: int, ttl: int) -> bool:
+        """Replace the record with a new handoff (its delivery marks start empty)."""
+        ...
+
+    def update(self, session_id: str, state: Mapping[str, Any], expected_version: int, ttl: int) -> bool:
+        """Change the state of the same handoff, keeping its delivery marks."""
+        ...
+
+    def claim(self, session_id: str, handoff_id: str, key: str, *, now: float, lease_until: float) -> bool:
+        """Take the right to send ``key``: False if it was sent, is being sent, or the handoff was replaced."""
+        ...
+
+    def mark_sent(self, session_id: str, key: str, ref: str) -> None: ...
+
+    def release(self, session_id: str, key: str) -> None: ...
+
+
+class Notifier(Protocol):
+    """The staff email channel (SNS ``t-handoffs``). Returns the message id."""
+
+    def publish(self, subject: str, message: str) -> str: ...
+
+
+class ChatWebhook(Protocol):
+    """The staff chat channel (a Slack incoming webhook). Raises ``ChannelRejected`` or ``DeliveryError``."""
+
+    def post(self, payload: Mapping[str, Any]) -> None: ...
+
+
+class Metrics(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+class TurnObserver(Protocol):
+    """Told about every finished turn after it is saved (metrics, audit). Must not slow the turn much."""
+
+    def turn_finished(self, record: TurnRecord) -> None: ...
+
+
+class DayTurns(Protocol):
+    """tbl-transcripts by UTC day (the by_day index); items as plain JSON values. ``StorageError`` on failure."""
+
+    def turns(self, day: str) -> list[dict[str, Any]]: ...
+
+    def count(self, day: str) -> int: ...
+
+
+class ArchiveBucket(Protocol):
+    """Where exported days go. ``StorageError`` on failure."""
+
+    def put(self, key: str, body: bytes, content_type: str) -> None: ...
+
+    def read_json(self, key: str) -> dict[str, Any] | None:
+        """The object parsed as JSON, or None when there is no such key."""
+        ...

@@ -56,6 +56,12 @@ class Settings:
     session_idle_seconds: int = 3600
     retention_days: int = 90
     records_dir: str = ""  # local stack only: mirror transcripts and gaps to JSON Lines here
+    # Handoff notices: how many past turns they quote, and the transcript link for staff. Fields:
+    # {region}, {table} (transcripts table), {session_id}; "" for no link. The default opens the
+    # DynamoDB console's item explorer on the session's turns (staff need console read access).
+    handoff_turns: int = 6
+    transcript_url_template: str = ("https://{region}.console.aws.amazon.com/dynamodbv2/home?region={region}"
+                                    "#item-explorer?operation=QUERY&pk={session_id}&table={table}")
     # Knowledge sync.
     kb_id: str = ""
     kb_data_source_id: str = ""

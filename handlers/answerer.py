@@ -10,11 +10,12 @@ from assistant_core import frames
 from assistant_core.answerer import TurnRequest
 from assistant_core.errors import AssistantError
 from assistant_core.sessions import TurnJob
-from handlers._compose import Runtime, runtime
+from handlers._compose import Runtime, lambda_entry, runtime
 
 log = logging.getLogger(__name__)
 
 
+@lambda_entry
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     job = TurnJob.from_payload(event)
     rt = runtime()

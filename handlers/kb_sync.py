@@ -16,6 +16,7 @@ import boto3
 
 from assistant_core.errors import AssistantError
 from assistant_core.settings import Settings
+from handlers._compose import lambda_entry
 from kb_sync.compose import s3_engine
 from kb_sync.config import SyncConfig, extra_from_env
 from kb_sync.report import SyncReport
@@ -26,6 +27,7 @@ SAFETY_MS = 60_000  # stop starting new batches with a minute of Lambda time lef
 _cache: dict[str, Any] = {}
 
 
+@lambda_entry
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     try:
         cfg, clients = _composed()

@@ -9,11 +9,12 @@ from typing import Any
 
 from assistant_core.errors import AssistantError, AuthError
 from assistant_core.tokens import check_origin, mint, refresh
-from handlers._compose import body_text, header, http_response, runtime
+from handlers._compose import body_text, header, http_response, lambda_entry, runtime
 
 log = logging.getLogger(__name__)
 
 
+@lambda_entry
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt, origin = runtime(), header(event, "origin")
     s, http = rt.settings, event.get("requestContext", {}).get("http", {})

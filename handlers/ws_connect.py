@@ -9,11 +9,12 @@ from typing import Any
 from assistant_core.errors import AssistantError
 from assistant_core.sessions import Connection
 from assistant_core.tokens import verify
-from handlers._compose import header, runtime
+from handlers._compose import header, lambda_entry, runtime
 
 log = logging.getLogger(__name__)
 
 
+@lambda_entry
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return authorize(event) if event.get("type") == "REQUEST" else connect(event)
 

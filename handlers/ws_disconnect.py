@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from assistant_core.errors import AssistantError
-from handlers._compose import runtime
+from handlers._compose import lambda_entry, runtime
 
 log = logging.getLogger(__name__)
 
 
+@lambda_entry
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ctx = event.get("requestContext", {})
     try:

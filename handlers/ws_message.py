@@ -6,13 +6,14 @@ import contextlib
 import logging
 from typing import Any
 
-from assistant_core import frames
+from assistant_core import frames, log_context
 from assistant_core.errors import AssistantError, ConnectionGone
-from handlers._compose import runtime
+from handlers._compose import lambda_entry, runtime
 
 log = logging.getLogger(__name__)
 
 
+@lambda_entry
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     rt = runtime()
     ctx = event.get("requestContext", {})
@@ -21,6 +22,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     poster, reply = rt.default_poster, None
     try:
         reply = rt.intake.handle(cid, body)
+        if reply.job:
+            log_context.bind(session_id=reply.job.session_id, turn=reply.job.turn_id)
         for frame in reply.frames:
             poster.post(cid, frame)
         if reply.job:

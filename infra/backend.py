@@ -60,8 +60,9 @@ ENV_FIELDS: dict[str, tuple[str, ...]] = {
     "fn-ws-disconnect": ("stage", "sessions_table"),
     "fn-answerer": ("stage", "model", "kb", "top_k", "max_tokens", "temperature", "history_turns",
                     "site_name", "sessions_table", "transcripts_table", "gaps_table", "handoff_function",
-                    "ws_management_endpoint", "retention_days"),
-    "fn-handoff": ("stage", "site_name", "handoff_topic_arn", "slack_webhook_secret"),
+                    "ws_management_endpoint", "retention_days", "event_bus_name"),
+    "fn-handoff": ("stage", "site_name", "handoff_topic_arn", "slack_webhook_secret", "sessions_table",
+                   "transcripts_table"),  # region for the transcript link: Lambda's own AWS_REGION
     "fn-gaps-batch": ("stage", "site_name", "gaps_table", "data_bucket", "handoff_topic_arn"),
     "fn-archive": ("stage", "transcripts_table", "data_bucket", "retention_days"),
     # kb_prefix / kb_state_key are kb_sync's own extras (kb_sync/config.py), set so they match the grants.
@@ -95,6 +96,8 @@ class BackendArgs:
     data_source_id: pulumi.Input[str]
     model_id: str
     websocket: WebSocketEndpoint
+    audit_bus_name: pulumi.Input[str]  # fn-answerer's per-turn audit events (infra/audit.py)
+    audit_bus_arn: pulumi.Input[str]
     settings: Mapping[str, str]  # owner choices: site_name, allowed_origins, rate limits, drive ids...
     tuning: Mapping[str, Tuning] = field(default_factory=lambda: dict(DEFAULT_TUNING))
 
@@ -129,7 +132,7 @@ class Backend(pulumi.ComponentResource):
             "drive_credentials_secret": a.drive_secret_arn, "answerer_function": "fn-answerer",
             "handoff_function": "fn-handoff", "ws_management_endpoint": a.websocket.management_endpoint,
             "kb_id": a.kb_id, "kb_data_source_id": a.data_source_id,
-            "kb_prefix": "kb/", "kb_state_key": "kb-sync/state.json",
+            "kb_prefix": "kb/", "kb_state_key": "kb-sync/state.json", "event_bus_name": a.audit_bus_name,
         })
         return values
 
@@ -153,19 +156,26 @@ class Backend(pulumi.ComponentResource):
                 allow(["bedrock:Retrieve"], [a.kb_arn], sid="Retrieve"), sockets,
                 ddb(["GetItem", "UpdateItem"], sessions, "Sessions"),
                 ddb(["PutItem", "Query"], transcripts, "Transcripts"), ddb(["PutItem"], gaps, "Gaps"),
-                invoke_statement([f["fn-handoff"]], "InvokeHandoff")],
+                invoke_statement([f["fn-handoff"]], "InvokeHandoff"),
+                allow(["events:PutEvents"], [a.audit_bus_arn], sid="AuditEvents")],
             "fn-handoff": lambda: [
                 allow(["sns:Publish"], [a.handoff_topic_arn], sid="NotifyStaff"),
                 # DESIGN §2.5: handoffs also go to Slack (the notice carries its own transcript excerpt).
-                allow(["secretsmanager:GetSecretValue"], [a.slack_secret_arn], sid="SlackWebhook")],
+                allow(["secretsmanager:GetSecretValue"], [a.slack_secret_arn], sid="SlackWebhook"),
+                # The handoff#<session> record: read, opened (conditional put), updated and claimed.
+                ddb(["GetItem", "PutItem", "UpdateItem"], sessions, "HandoffState"),
+                ddb(["Query"], transcripts, "TranscriptExcerpt")],
             "fn-gaps-batch": lambda: [
                 ddb(["Query"], gaps, "Gaps"), allow(["s3:PutObject"], [suffix(a.bucket_arn, "/reports/*")],
                                                      sid="Reports"),
                 allow(["sns:Publish"], [a.handoff_topic_arn], sid="NotifyWriters")],
             "fn-archive": lambda: [
                 ddb(["Query"], suffix(transcripts, f"/index/{BY_DAY_INDEX}"), "ByDay"),
-                allow(["s3:PutObject"], [suffix(a.bucket_arn, "/transcripts/*"),
-                                         suffix(a.bucket_arn, "/archive/*")], sid="Export")],
+                # Manifests are read to skip finished days; listing (only under transcripts/) tells a
+                # missing manifest (404) from a refused read (403). archive/ is not used: no grant.
+                allow(["s3:ListBucket"], [a.bucket_arn], sid="ListExports",
+                      condition={"StringLike": {"s3:prefix": ["transcripts/*"]}}),
+                allow(["s3:GetObject", "s3:PutObject"], [suffix(a.bucket_arn, "/transcripts/*")], sid="Export")],
             "fn-kb-sync": lambda: [
                 allow(["secretsmanager:GetSecretValue"], [a.drive_secret_arn], sid="DriveCredentials"),
                 # Unconditioned on purpose: without ListBucket S3 answers a missing object (the first

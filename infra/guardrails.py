@@ -26,6 +26,7 @@ class GuardrailsArgs:
     token_api_id: pulumi.Input[str]
     monthly_budget_usd: float
     budget_emails: Sequence[str]
+    stage: str = "prod"  # the Stage dimension of the app's own EMF metrics (ASSISTANT_STAGE)
 
 
 class Guardrails(pulumi.ComponentResource):
@@ -49,6 +50,14 @@ class Guardrails(pulumi.ComponentResource):
                     threshold=5, description="Bedrock is throttling the answer model")
         self._alarm("token-api-5xx", "AWS/ApiGateway", "5xx", {"ApiId": args.token_api_id},
                     threshold=5, description="POST /token is failing")
+        # fn-answerer's per-turn EMF metric: turns the model failed (outage, throttling past retries) were
+        # handed to staff. A few in 5 minutes is an outage, not a blip.
+        self._alarm("model-errors", "WebsiteAssistant", "ModelError", {"Stage": args.stage}, threshold=3,
+                    description="the answer model failed on several turns: visitors are being handed off")
+        # fn-handoff's EMF metric (namespace WebsiteAssistant): a 4xx from Slack is a setup error.
+        self._alarm("slack-webhook-errors", "WebsiteAssistant", "SlackWebhookErrors", {"Stage": args.stage},
+                    threshold=1, description="Slack refused a handoff notice (revoked webhook, archived or missing "
+                    "channel): staff get the email only until the webhook secret is fixed")
 
         budget_subscribers = {"subscriber_sns_topic_arns": [args.alarm_topic_arn],
                               "subscriber_email_addresses": list(args.budget_emails)}

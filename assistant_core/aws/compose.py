@@ -6,6 +6,7 @@ local gateway points these same adapters at moto and at itself.
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import cached_property
 from typing import Any
@@ -14,16 +15,29 @@ import boto3
 from botocore.config import Config
 
 from ..answerer import Answerer
+from ..archiver import TranscriptArchiver
 from ..clock import SystemClock
+from ..handoff_notice import NoticeContext
+from ..handoff_service import HandoffService
 from ..message_intake import Limits, MessageIntake
+from ..remote.slack_webhook import SlackWebhook
 from ..settings import Settings
 from ..tokens import KeySet
+from .emf import EmfMetrics
+from .gaps_reader import DynamoGapReader
+from .handoff_store import DynamoHandoffStore, DynamoTranscriptReader
 from .messaging import ConnectionPoster, LambdaHandoffQueue, LambdaInvoker, SecretReader, SnsNotifier
 from .records_tables import DynamoGaps, DynamoTranscripts
+from .report_store import S3ReportStore
 from .sessions_table import DynamoSessionStore
+from .telemetry import EventBridgeAudit, TurnTelemetry, stdout_line
+from .transcript_archive import DynamoDayTurns, S3ArchiveBucket
 
 _CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3},
                  max_pool_connections=50)
+# The audit event is sent inside every fn-answerer invocation: a slow EventBridge must not stretch the turns.
+_AUDIT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2},
+                       max_pool_connections=50)
 
 
 class Runtime:
@@ -64,6 +78,14 @@ class Runtime:
         return log
 
     @cached_property
+    def gap_reader(self) -> DynamoGapReader:
+        return DynamoGapReader(self._table(self.settings.gaps_table))
+
+    @cached_property
+    def reports(self) -> S3ReportStore:
+        return S3ReportStore(self._client("s3"), self.settings.data_bucket)
+
+    @cached_property
     def invoker(self) -> LambdaInvoker:
         return LambdaInvoker(self._client("lambda"))
 
@@ -74,6 +96,19 @@ class Runtime:
     @cached_property
     def secrets(self) -> SecretReader:
         return SecretReader(self._client("secretsmanager"))
+
+    @cached_property
+    def handoffs(self) -> HandoffService:
+        """fn-handoff: the session's handoff record, the transcript excerpt, email (SNS) and Slack."""
+        s = self.settings
+        slack = None
+        if s.slack_webhook_secret:  # read on first use: a cold start never fails on Slack
+            slack = SlackWebhook(lambda: self.secrets.get(s.slack_webhook_secret))
+        context = NoticeContext(s.site_name, s.transcript_url_template, s.region, s.transcripts_table)
+        return HandoffService(store=DynamoHandoffStore(self._table(s.sessions_table)),
+                              transcripts=DynamoTranscriptReader(self._table(s.transcripts_table)),
+                              notifier=self.notifier, chat=slack, metrics=EmfMetrics(s.stage), context=context,
+                              turns=s.handoff_turns)
 
     def keys(self) -> KeySet:
         return KeySet.from_json(self.secrets.get(self.settings.signing_key_secret))
@@ -106,6 +141,21 @@ class Runtime:
         retriever = build_retriever(s.kb, s.docs_dir, settings=s)
         return build_model(s.model, settings=s, retriever=retriever), retriever
 
+    @cached_property
+    def telemetry(self) -> TurnTelemetry:
+        """Per-turn EMF metrics and audit event; locally the metrics line goes to the debug log, not the console."""
+        s = self.settings
+        with self._lock:
+            events = self._session.client("events", config=_AUDIT_CONFIG)
+        write = stdout_line if s.stage != "local" else logging.getLogger("assistant_core.metrics").debug
+        return TurnTelemetry(s.stage, EventBridgeAudit(events, s.event_bus_name), write)
+
+    @cached_property
+    def archiver(self) -> TranscriptArchiver:
+        """fn-archive: tbl-transcripts' by_day index → s3://<data bucket>/transcripts/<day>/."""
+        return TranscriptArchiver(DynamoDayTurns(self._table(self.settings.transcripts_table)),
+                                  S3ArchiveBucket(self._client("s3"), self.settings.data_bucket), SystemClock())
+
     def answerer(self, endpoint: str = "") -> Answerer:
         """One answerer per management endpoint (the turn payload names it), sharing model and index."""
         from ..specs import answerer_config
@@ -118,7 +168,7 @@ class Runtime:
             found = Answerer(model=model, retriever=retriever, history=self.transcripts,
                              poster=self.poster(endpoint), transcripts=self.transcripts, gaps=self.gaps,
                              handoffs=LambdaHandoffQueue(self.invoker, self.settings.handoff_function),
-                             clock=SystemClock(), config=answerer_config(self.settings))
+                             clock=SystemClock(), config=answerer_config(self.settings), observer=self.telemetry)
             with self._lock:
                 found = self._answerers.setdefault(endpoint, found)
         return found

@@ -9,6 +9,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from ..archive import day_of, ttl_for
 from ..ports import GapRecord, HistoryTurn, TurnRecord
 from .retry import call, storage_error
 
@@ -29,7 +30,10 @@ class DynamoTranscripts:
         self.table, self.retention_days = table, retention_days
 
     def save_turn(self, record: TurnRecord) -> None:
-        item = to_item(asdict(record))
+        # ``day`` puts the turn in the by_day index fn-archive exports from; ``ttl`` (floored) expires
+        # it only after the last nightly run that could still export it (assistant_core/archive.py).
+        item = to_item({**asdict(record), "day": day_of(record.created_at),
+                        "ttl": ttl_for(record.created_at, self.retention_days)})
         try:
             call("save turn", lambda: self.table.put_item(Item=item))
         except ClientError as e:
@@ -49,12 +53,16 @@ class DynamoTranscripts:
                 if not i.get("visitor_gone")]
 
 
+GAPS_KEEP_DAYS = 120  # gaps are only needed until the weekly report has read them; a few months allows reruns
+
+
 class DynamoGaps:
-    def __init__(self, table: Any) -> None:
-        self.table = table
+    def __init__(self, table: Any, keep_days: int = GAPS_KEEP_DAYS) -> None:
+        self.table, self.keep_days = table, keep_days
 
     def record(self, gap: GapRecord) -> None:
-        item = to_item({**asdict(gap), "sk": f"{gap.created_at}#{gap.turn_id}"})
+        ttl = ttl_for(gap.created_at, self.keep_days)
+        item = to_item({**asdict(gap), "sk": f"{gap.created_at}#{gap.turn_id}", "ttl": ttl})
         try:
             call("record gap", lambda: self.table.put_item(Item=item))
         except ClientError as e:

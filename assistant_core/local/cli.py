@@ -184,6 +184,12 @@ EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 from . import serve_cli  # noqa: E402  (registers `serve` and `keys`)
 
 EXTRA_COMMANDS.append(serve_cli.register)
+from . import gaps_cli  # noqa: E402  (registers `gaps`)
+
+EXTRA_COMMANDS.append(gaps_cli.register)
+from . import stats_cli  # noqa: E402  (registers `stats`)
+
+EXTRA_COMMANDS.append(stats_cli.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -48,6 +48,8 @@ def fake_outputs(typ: str, name: str, inputs: dict[str, Any], rid: str) -> dict[
         bucket = inputs.get("bucket") or f"{name}-abc1234"
         return {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
                 "bucketRegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com"}
+    if typ == "aws:cloudwatch/eventBus:EventBus":
+        return {"arn": _arn("events", f"event-bus/{n}")}
     if typ == "aws:sns/topic:Topic":
         return {"arn": _arn("sns", n)}
     if typ == "aws:sqs/queue:Queue":

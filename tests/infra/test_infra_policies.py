@@ -72,17 +72,20 @@ def expected(stack: StackRun) -> dict[str, set[tuple[str, str]]]:
            ("bedrock:InvokeModelWithResponseStream", f"arn:aws:bedrock:*::foundation-model/{base_model}"),
            ("bedrock:InvokeModelWithResponseStream", f"arn:aws:bedrock:::foundation-model/{base_model}"),
            ("bedrock:Retrieve", kb), ("execute-api:ManageConnections", sockets),
-           ("lambda:InvokeFunction", fn("fn-handoff"))}
+           ("lambda:InvokeFunction", fn("fn-handoff")),
+           ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/chat-assistant-audit")}
         | ddb("tbl-sessions", "GetItem", "UpdateItem") | ddb("tbl-transcripts", "PutItem", "Query")
         | ddb("tbl-gaps", "PutItem"),
         "fn-handoff-role": logs("fn-handoff") | xray | failure
-        | {("sns:Publish", handoffs), ("secretsmanager:GetSecretValue", secret("chat-assistant-slack-webhook"))},
+        | {("sns:Publish", handoffs), ("secretsmanager:GetSecretValue", secret("chat-assistant-slack-webhook"))}
+        | ddb("tbl-sessions", "GetItem", "PutItem", "UpdateItem") | ddb("tbl-transcripts", "Query"),
         "fn-gaps-batch-role": logs("fn-gaps-batch") | failure | ddb("tbl-gaps", "Query")
         | {("s3:PutObject", f"arn:aws:s3:::{bucket}/reports/*"), ("sns:Publish", handoffs)},
         "fn-archive-role": logs("fn-archive") | failure
         | {("dynamodb:Query", table("tbl-transcripts") + "/index/by_day"),
-           ("s3:PutObject", f"arn:aws:s3:::{bucket}/transcripts/*"),
-           ("s3:PutObject", f"arn:aws:s3:::{bucket}/archive/*")},
+           ("s3:ListBucket", f"arn:aws:s3:::{bucket}"),
+           ("s3:GetObject", f"arn:aws:s3:::{bucket}/transcripts/*"),
+           ("s3:PutObject", f"arn:aws:s3:::{bucket}/transcripts/*")},
         "fn-kb-sync-role": logs("fn-kb-sync") | failure
         | {("secretsmanager:GetSecretValue", secret("chat-assistant-drive-service-account")),
            ("s3:ListBucket", f"arn:aws:s3:::{bucket}")}
@@ -97,7 +100,7 @@ def expected(stack: StackRun) -> dict[str, set[tuple[str, str]]]:
            for a in ("GetIndex", "PutVectors", "GetVectors", "DeleteVectors", "QueryVectors")},
         "kb-sync-every-5-min-scheduler": {("lambda:InvokeFunction", fn("fn-kb-sync")), ("sqs:SendMessage", dlq)},
         "gaps-batch-weekly-scheduler": {("lambda:InvokeFunction", fn("fn-gaps-batch")), ("sqs:SendMessage", dlq)},
-        "archive-nightly-scheduler": {("lambda:InvokeFunction", fn("fn-archive")), ("sqs:SendMessage", dlq)},
+        "archive-every-6-hours-scheduler": {("lambda:InvokeFunction", fn("fn-archive")), ("sqs:SendMessage", dlq)},
     }
 
 

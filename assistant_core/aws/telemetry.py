@@ -1,0 +1,70 @@
+"""The ``TurnObserver`` of the Lambdas: an EMF line on stdout and an audit event on EventBridge.
+
+Neither may affect the turn: the visitor already has the reply, so a failure is logged and dropped.
+The EventBridge client gets short timeouts (compose.py): this runs inside every fn-answerer invocation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..errors import AssistantError, StorageError
+from ..ports import TurnRecord
+from ..turn_metrics import audit_detail, emf_record
+from .retry import storage_error
+
+log = logging.getLogger(__name__)
+SOURCE = "website-assistant"
+DETAIL_TYPE = "AssistantTurn"
+
+
+def stdout_line(line: str) -> None:
+    print(line, flush=True)  # Lambda ships stdout to CloudWatch Logs, where EMF becomes metrics
+
+
+class EventBridgeAudit:
+    def __init__(self, client: Any, bus_name: str = "") -> None:
+        self.client, self.bus_name = client, bus_name or "default"
+
+    def publish(self, detail: Mapping[str, Any], when: datetime | None = None) -> None:
+        entry: dict[str, Any] = {
+            "Source": SOURCE,
+            "DetailType": DETAIL_TYPE,
+            "EventBusName": self.bus_name,
+            "Detail": json.dumps(detail, ensure_ascii=False, default=str),
+        }
+        if when is not None:
+            entry["Time"] = when
+        try:
+            out = self.client.put_events(Entries=[entry])
+        except ClientError as e:
+            raise storage_error("put audit event", e) from e
+        except BotoCoreError as e:
+            raise StorageError(f"put audit event: {e}") from e
+        if out.get("FailedEntryCount"):  # PutEvents answers 200 even when it refused the entry
+            failed = (out.get("Entries") or [{}])[0]
+            raise StorageError(f"audit event refused: {failed.get('ErrorCode')}: {failed.get('ErrorMessage')}")
+
+
+class TurnTelemetry:
+    def __init__(self, stage: str, audit: EventBridgeAudit | None, write: Callable[[str], None] = stdout_line) -> None:
+        self.stage, self.audit, self.write = stage, audit, write
+
+    def turn_finished(self, record: TurnRecord) -> None:
+        try:
+            self.write(json.dumps(emf_record(record, self.stage), ensure_ascii=False, separators=(",", ":")))
+        except (OSError, ValueError, TypeError):
+            log.exception("could not write the metrics of turn %s", record.turn_id)
+        if self.audit is None:
+            return
+        try:
+            when = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
+            self.audit.publish(audit_detail(record), when)
+        except (AssistantError, ValueError) as e:
+            log.warning("audit event of turn %s not delivered: %s", record.turn_id, e)
