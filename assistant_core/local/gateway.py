@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ..aws.local_provision import LOCAL_SLACK_PATH
 from .gateway_backend import STAGE, LocalBackend
 from .gateway_ws import WebSocketBridge
 
@@ -98,6 +99,17 @@ def build_app(backend: LocalBackend, host: str) -> web.Application:
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(backend.pool, backend.invoke, function, payload)
         return web.json_response(result)
+
+    async def slack_webhook(request: web.Request) -> web.Response:
+        # Slack's incoming webhook, locally: 200 "ok", or a plain-text error like the real one.
+        try:
+            payload = json.loads(await request.read())
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or not (payload.get("text") or payload.get("blocks")):
+            return web.Response(status=400, text="invalid_payload")
+        backend.slack_to_outbox(payload)
+        return web.Response(text="ok")
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "connections": len(bridge.connections)})

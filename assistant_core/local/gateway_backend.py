@@ -87,15 +87,24 @@ class LocalBackend:
             self.invoke(function, payload)
 
     def _to_outbox(self, payload: dict[str, Any], result: dict[str, Any]) -> None:
-        from handlers.handoff import notice
+        """One file per email fn-handoff published (Slack posts arrive through ``slack_to_outbox``)."""
+        for email in result.get("emails", []):
+            record = {"channel": "email", "handoff_id": result.get("handoff_id"), "kind": email["kind"],
+                      "subject": email["subject"], "body": email["body"], "payload": payload,
+                      "sns_message_id": email["message_id"]}
+            path = self._outbox_file(payload.get("turn_id") or payload.get("turn") or "x", "email", record)
+            print(f"[handoff] {email['subject']} → {path}", flush=True)
 
-        subject, body = notice(payload)
+    def slack_to_outbox(self, slack_payload: dict[str, Any]) -> None:
+        """What the local gateway's Slack webhook stand-in received."""
+        path = self._outbox_file("x", "slack", {"channel": "slack", "payload": slack_payload})
+        print(f"[slack] {str(slack_payload.get('text', ''))[:80]} → {path}", flush=True)
+
+    def _outbox_file(self, turn: str, channel: str, record: dict[str, Any]) -> Path:
         self.outbox.mkdir(parents=True, exist_ok=True)
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{payload.get('turn_id') or payload.get('turn') or 'x'}-" \
-               f"{uuid.uuid4().hex[:6]}.json"
-        record = {"subject": subject, "body": body, "payload": payload, "sns_message_id": result.get("published")}
-        (self.outbox / name).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
-        print(f"[handoff] {subject} → {self.outbox / name}", flush=True)
+        path = self.outbox / f"{time.strftime('%Y%m%dT%H%M%S')}-{turn}-{channel}-{uuid.uuid4().hex[:6]}.json"
+        path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+        return path
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

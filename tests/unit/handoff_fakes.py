@@ -1,0 +1,135 @@
+"""Hand-written fakes of fn-handoff's ports. ``FakeHandoffStore`` obeys the same contract as the
+DynamoDB store (tests/aws/test_handoff_store.py runs the contract against both)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from assistant_core.errors import StorageError, Throttled
+from assistant_core.ports import StoredHandoff, TranscriptTurn
+
+
+class FakeHandoffStore:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.before_save: Callable[[], None] | None = None  # runs once, between a load and the next save
+        self._lock = threading.Lock()
+
+    def load(self, session_id: str) -> StoredHandoff | None:
+        item = self.items.get(session_id)
+        if item is None:
+            return None
+        return StoredHandoff(copy.deepcopy(item["state"]), item["version"], dict(item["sent"]))
+
+    def _race(self) -> None:
+        hook, self.before_save = self.before_save, None
+        if hook:
+            hook()
+
+    def put(self, session_id: str, state: Mapping[str, Any], expected_version: int, ttl: int) -> bool:
+        self._race()
+        with self._lock:
+            if self.items.get(session_id, {}).get("version", 0) != expected_version:
+                return False
+            self.items[session_id] = {
+                "state": copy.deepcopy(dict(state)),
+                "version": expected_version + 1,
+                "sent": {},
+                "sending": {},
+                "ttl": ttl,
+            }
+            return True
+
+    def update(self, session_id: str, state: Mapping[str, Any], expected_version: int, ttl: int) -> bool:
+        self._race()
+        with self._lock:
+            item = self.items.get(session_id)
+            if (
+                item is None
+                or item["version"] != expected_version
+                or item["state"]["handoff_id"] != state["handoff_id"]
+            ):
+                return False
+            item.update(state=copy.deepcopy(dict(state)), version=expected_version + 1, ttl=ttl)
+            return True
+
+    def claim(self, session_id: str, handoff_id: str, key: str, *, now: float, lease_until: float) -> bool:
+        with self._lock:
+            item = self.items.get(session_id)
+            if item is None or item["state"]["handoff_id"] != handoff_id or key in item["sent"]:
+                return False
+            if item["sending"].get(key, 0) >= int(now):
+                return False
+            item["sending"][key] = int(lease_until)
+            return True
+
+    def mark_sent(self, session_id: str, key: str, ref: str) -> None:
+        with self._lock:
+            item = self.items.get(session_id)
+            if item is not None:
+                item["sent"][key] = ref
+                item["sending"].pop(key, None)
+
+    def release(self, session_id: str, key: str) -> None:
+        with self._lock:
+            item = self.items.get(session_id)
+            if item is not None:
+                item["sending"].pop(key, None)
+
+
+class FakeTranscripts:
+    def __init__(self, turns: dict[str, list[TranscriptTurn]] | None = None, fail: bool = False) -> None:
+        self.turns, self.fail = turns or {}, fail
+        self.reads = 0
+
+    def last_turns(self, session_id: str, n: int) -> list[TranscriptTurn]:
+        self.reads += 1
+        if self.fail:
+            raise StorageError("transcripts table unavailable")
+        return self.turns.get(session_id, [])[-n:]
+
+
+class RecordingNotifier:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures: list[Exception] = []  # raised one per call, before succeeding
+
+    def publish(self, subject: str, message: str) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((subject, message))
+        return f"msg-{len(self.sent)}"
+
+
+def throttled() -> Throttled:
+    return Throttled("publish: still Throttling after 4 attempts")
+
+
+class RecordingChat:
+    def __init__(self) -> None:
+        self.posted: list[Mapping[str, Any]] = []
+        self.failures: list[Exception] = []
+
+    def post(self, payload: Mapping[str, Any]) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.posted.append(payload)
+
+
+class RecordingMetrics:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+
+class Clock:
+    def __init__(self, t: float = 1_780_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
