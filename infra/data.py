@@ -3,7 +3,7 @@
 Bucket layout (prefixes, not folders: nothing is pre-created):
   kb/                  knowledge documents + ``.metadata.json`` sidecars, written by fn-kb-sync (kept)
   kb-sync/             fn-kb-sync's progress state (outside kb/, so never ingested)
-  transcripts/{date}/  nightly export of the day's turns by fn-archive (→ IA at 30 d, Glacier IR at 90 d)
+  transcripts/{date}/  fn-archive's export of each UTC day, refreshed every 6 hours (→ IA at 30 d, Glacier IR at 90 d)
   archive/             fn-archive's long-term bundles (→ Glacier IR at once)
   reports/             fn-gaps-batch weekly reports (→ IA at 30 d)
   artifacts/lambda/    the Lambda zip, keyed by its hash

@@ -1,4 +1,4 @@
-"""EventBridge Scheduler: kb-sync every 5 minutes, gaps-batch weekly, archive nightly.
+"""EventBridge Scheduler: kb-sync every 5 minutes, gaps-batch weekly, archive every 6 hours.
 
 Scheduler (not EventBridge rules) because it takes a time zone: "Monday 09:00 Asia/Singapore"
 stays 09:00 for the writers. Each schedule has its own role that may invoke only its target and
