@@ -42,44 +42,45 @@ def _measured(values: Mapping[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+def emf(stage: str, metrics: Mapping[str, tuple[int, str]], timestamp: int, **fields: Any) -> dict[str, Any]:
+    """An EMF record: ``metrics`` maps name -> (value, unit); ``fields`` are searchable, not metrics."""
+    return {
+        "_aws": {
+            "Timestamp": timestamp,
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["Stage"]],
+                    "Metrics": [{"Name": n, "Unit": u} for n, (_, u) in metrics.items()],
+                }
+            ],
+        },
+        "Stage": stage,
+        **{n: v for n, (v, _) in metrics.items()},
+        **fields,
+    }
+
+
 def timestamp_ms(created_at: str) -> int:
     return int(datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def emf_record(record: TurnRecord, stage: str) -> dict[str, Any]:
     """One EMF record: latencies (those measured), tokens, one-hot outcome counts and ModelError."""
-    values: dict[str, int] = {}
-    units: dict[str, str] = {}
+    metrics: dict[str, tuple[int, str]] = {}
     for name, key in LATENCIES.items():
         if (v := _measured(record.latencies, key)) is not None:
-            values[name], units[name] = v, "Milliseconds"
+            metrics[name] = (v, "Milliseconds")
     for name, key in TOKENS.items():
         if (v := _measured(record.usage, key)) is not None:
-            values[name], units[name] = v, "Count"
+            metrics[name] = (v, "Count")
     result = outcome_of(record.tool, record.downgrade_reason)
     for kind, name in OUTCOMES.items():
-        values[name], units[name] = int(result == kind), "Count"
-    values["ModelError"], units["ModelError"] = int(record.downgrade_reason == MODEL_ERROR), "Count"
-    return {
-        "_aws": {
-            "Timestamp": timestamp_ms(record.created_at),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [["Stage"]],
-                    "Metrics": [{"Name": n, "Unit": u} for n, u in units.items()],
-                }
-            ],
-        },
-        "Stage": stage,
-        **values,
-        # Not metrics: searchable fields of the log line, to find the turn behind a spike.
-        "session_id": record.session_id,
-        "turn": record.turn_id,
-        "outcome": result,
-        "downgrade_reason": record.downgrade_reason,
-        "model_id": record.model_id,
-    }
+        metrics[name] = (int(result == kind), "Count")
+    metrics["ModelError"] = (int(record.downgrade_reason == MODEL_ERROR), "Count")
+    # The fields are not metrics: searchable parts of the log line, to find the turn behind a spike.
+    return emf(stage, metrics, timestamp_ms(record.created_at), session_id=record.session_id, turn=record.turn_id,
+               outcome=result, downgrade_reason=record.downgrade_reason, model_id=record.model_id)
 
 
 def audit_detail(record: TurnRecord) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import boto3
 
 from assistant_core.errors import AssistantError
 from assistant_core.settings import Settings
+from assistant_core.turn_metrics import emf
 from handlers._compose import lambda_entry
 from kb_sync.compose import s3_engine
 from kb_sync.config import SyncConfig, extra_from_env
@@ -82,18 +83,5 @@ def _emit_metrics(report: SyncReport, stage: str) -> None:
         "KbDocsSkipped": len(report.skipped),
         "KbSyncFailed": 0 if report.ok else 1,
     }
-    line = {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": "WebsiteAssistant",
-                    "Dimensions": [["Stage"]],
-                    "Metrics": [{"Name": name, "Unit": "Count"} for name in metrics],
-                }
-            ],
-        },
-        "Stage": stage,
-        **metrics,
-    }
-    print(json.dumps(line))
+    print(json.dumps(emf(stage, {name: (value, "Count") for name, value in metrics.items()},
+                         int(time.time() * 1000))))

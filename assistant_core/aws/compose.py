@@ -23,14 +23,14 @@ from ..message_intake import Limits, MessageIntake
 from ..remote.slack_webhook import SlackWebhook
 from ..settings import Settings
 from ..tokens import KeySet
-from .emf import EmfMetrics
+from .emf import EmfMetrics, stdout_line
 from .gaps_reader import DynamoGapReader
 from .handoff_store import DynamoHandoffStore, DynamoTranscriptReader
 from .messaging import ConnectionPoster, LambdaHandoffQueue, LambdaInvoker, SecretReader, SnsNotifier
 from .records_tables import DynamoGaps, DynamoTranscripts
 from .report_store import S3ReportStore
 from .sessions_table import DynamoSessionStore
-from .telemetry import EventBridgeAudit, TurnTelemetry, stdout_line
+from .telemetry import EventBridgeAudit, TurnTelemetry
 from .transcript_archive import DynamoDayTurns, S3ArchiveBucket
 
 _CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3},

@@ -1,4 +1,4 @@
-"""CloudWatch Embedded Metric Format: one JSON line on stdout becomes a metric, no API call needed.
+"""CloudWatch Embedded Metric Format on stdout: one JSON line becomes a metric, no API call needed.
 
 Dimension ``Stage`` (the ``stage`` setting) matches the alarms in ``infra/guardrails.py``.
 """
@@ -9,35 +9,16 @@ import json
 import time
 from collections.abc import Callable
 
-NAMESPACE = "WebsiteAssistant"
+from ..turn_metrics import emf
+
+
+def stdout_line(line: str) -> None:
+    print(line, flush=True)  # Lambda ships stdout to CloudWatch Logs, where EMF becomes metrics
 
 
 class EmfMetrics:
-    def __init__(
-        self,
-        stage: str,
-        *,
-        namespace: str = NAMESPACE,
-        out: Callable[[str], None] = lambda line: print(line, flush=True),
-    ) -> None:
-        self.stage, self.namespace, self.out = stage, namespace, out
+    def __init__(self, stage: str, *, out: Callable[[str], None] = stdout_line) -> None:
+        self.stage, self.out = stage, out
 
     def count(self, name: str, value: int = 1) -> None:
-        self.out(
-            json.dumps(
-                {
-                    "_aws": {
-                        "Timestamp": int(time.time() * 1000),
-                        "CloudWatchMetrics": [
-                            {
-                                "Namespace": self.namespace,
-                                "Dimensions": [["Stage"]],
-                                "Metrics": [{"Name": name, "Unit": "Count"}],
-                            }
-                        ],
-                    },
-                    "Stage": self.stage,
-                    name: value,
-                }
-            )
-        )
+        self.out(json.dumps(emf(self.stage, {name: (value, "Count")}, int(time.time() * 1000))))

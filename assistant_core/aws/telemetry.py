@@ -17,15 +17,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..errors import AssistantError, StorageError
 from ..ports import TurnRecord
 from ..turn_metrics import audit_detail, emf_record
+from .emf import stdout_line
 from .retry import storage_error
 
 log = logging.getLogger(__name__)
 SOURCE = "website-assistant"
 DETAIL_TYPE = "AssistantTurn"
-
-
-def stdout_line(line: str) -> None:
-    print(line, flush=True)  # Lambda ships stdout to CloudWatch Logs, where EMF becomes metrics
 
 
 class EventBridgeAudit:
