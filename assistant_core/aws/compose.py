@@ -61,21 +61,20 @@ class Runtime:
 
     @cached_property
     def transcripts(self) -> DynamoTranscripts:
-        store = DynamoTranscripts(self._table(self.settings.transcripts_table), self.settings.retention_days)
-        if self.settings.records_dir:  # the local stack keeps files `assistant gaps/stats` can read later
-            from ..local.record_files import JsonlRecords, MirroredTranscripts
-
-            return MirroredTranscripts(store, JsonlRecords(self.settings.records_dir))  # type: ignore[return-value]
-        return store
+        return self._mirrored(DynamoTranscripts(self._table(self.settings.transcripts_table),
+                                                self.settings.retention_days))
 
     @cached_property
     def gaps(self) -> DynamoGaps:
-        log = DynamoGaps(self._table(self.settings.gaps_table))
-        if self.settings.records_dir:
-            from ..local.record_files import JsonlRecords, MirroredGaps
+        return self._mirrored(DynamoGaps(self._table(self.settings.gaps_table)))
 
-            return MirroredGaps(log, JsonlRecords(self.settings.records_dir))  # type: ignore[return-value]
-        return log
+    def _mirrored(self, store: Any) -> Any:
+        """The local stack also appends what it writes to files `assistant gaps/stats` read later."""
+        if not self.settings.records_dir:
+            return store
+        from ..local.record_files import JsonlRecords, Mirrored
+
+        return Mirrored(store, JsonlRecords(self.settings.records_dir))
 
     @cached_property
     def gap_reader(self) -> DynamoGapReader:

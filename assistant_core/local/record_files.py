@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StorageError
-from ..ports import GapLog, GapRecord, HistoryTurn, TranscriptStore, TurnRecord
+from ..ports import GapRecord, TurnRecord
 
 TRANSCRIPTS_FILE = "transcripts.jsonl"
 GAPS_FILE = "gaps.jsonl"
@@ -51,22 +51,18 @@ class JsonlRecords:
                 yield GapRecord(**{k: row.get(k, "") for k in GapRecord.__dataclass_fields__})
 
     def _append(self, path: Path, row: dict[str, Any]) -> None:
-        line = json.dumps(row, ensure_ascii=False, default=str) + "\n"
+        line = (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode()
         try:
             with self._lock:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                with path.open("a+", encoding="utf-8") as f:
-                    if f.tell() and not _ends_with_newline(path):
-                        line = "\n" + line  # a crash cut the last line short: keep it from swallowing this one
+                with path.open("ab+") as f:  # appends always land at the end; reads may look back
+                    if f.seek(0, 2):
+                        f.seek(-1, 2)
+                        if f.read(1) != b"\n":  # a crash cut the last line short: keep it from swallowing this one
+                            line = b"\n" + line
                     f.write(line)
         except OSError as e:
             raise StorageError(f"could not append to {path}: {e}") from e
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as f:
-        f.seek(-1, 2)
-        return f.read(1) == b"\n"
 
 
 def _read(path: Path) -> Iterator[dict[str, Any]]:
@@ -83,30 +79,19 @@ def _read(path: Path) -> Iterator[dict[str, Any]]:
                 continue  # a line cut short by a crash; the rest of the file is still good
 
 
-class MirroredTranscripts:
-    """The primary store (DynamoDB) answers reads; every write is also appended to the files."""
+class Mirrored:
+    """A primary store (DynamoDB) that answers reads; every turn or gap written also goes to the files."""
 
-    def __init__(self, primary: Any, mirror: TranscriptStore) -> None:
+    def __init__(self, primary: Any, mirror: JsonlRecords) -> None:
         self.primary, self.mirror = primary, mirror
 
     def save_turn(self, record: TurnRecord) -> None:
         self.primary.save_turn(record)
         self.mirror.save_turn(record)
 
-    def recent_turns(self, session_id: str, limit: int) -> list[HistoryTurn]:
-        return self.primary.recent_turns(session_id, limit)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.primary, name)
-
-
-class MirroredGaps:
-    def __init__(self, primary: GapLog, mirror: GapLog) -> None:
-        self.primary, self.mirror = primary, mirror
-
     def record(self, gap: GapRecord) -> None:
         self.primary.record(gap)
         self.mirror.record(gap)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Any:  # recent_turns, the archive's reads, ...
         return getattr(self.primary, name)
