@@ -18,6 +18,7 @@ from assistant_core.aws.records_tables import DynamoTranscripts
 from assistant_core.aws.transcript_archive import DynamoDayTurns, S3ArchiveBucket
 from assistant_core.errors import StorageError
 from assistant_core.ports import TurnRecord
+from tests.unit.fakes import FixedClock
 
 REGION = "ap-southeast-1"
 
@@ -43,17 +44,6 @@ def turn(session: str, i: int, created_at: str, **over: Any) -> TurnRecord:
         created_at=created_at,
     )
     return TurnRecord(**{**base, **over})
-
-
-class Clock:
-    def __init__(self, now: str) -> None:
-        self.now = now
-
-    def now_iso(self) -> str:
-        return self.now
-
-    def monotonic(self) -> float:
-        return 0.0
 
 
 class FailingS3:
@@ -137,7 +127,7 @@ def test_an_archive_run_killed_after_n_puts_is_completed_by_the_rerun_without_du
         created = f"2026-11-20T{(i // 120) % 24:02d}:{(i // 2) % 60:02d}:{i % 60:02d}.000Z"
         rt.transcripts.save_turn(turn(f"s{i % 40}", i, created))
         expected.add((f"s{i % 40}", i))
-    clock = Clock("2026-11-21T18:30:00.000Z")
+    clock = FixedClock("2026-11-21T18:30:00.000Z")
     day_turns = DynamoDayTurns(rt.transcripts.table)
     broken = TranscriptArchiver(day_turns, S3ArchiveBucket(FailingS3(s3, puts=5), bucket_name), clock)
     report = broken.run({})

@@ -17,25 +17,10 @@ from assistant_core.handoffs import DeliveryError
 from assistant_core.ports import TurnRecord
 from handlers import handoff
 from tests.doubles.slack_webhook import CHANNEL_ARCHIVED, ROLLUP_ERROR, SlackWebhookDouble
+from tests.unit.handoff_fakes import handoff_payload
 
 REGION = "ap-southeast-1"
 SECRET = "chat-assistant/slack-webhook"
-
-
-def handoff_event(turn: str = "t2", **over: Any) -> dict[str, Any]:
-    return {
-        "kind": "handoff",
-        "session_id": "s-1",
-        "turn_id": turn,
-        "connection_id": "c-1",
-        "reason": "complaint",
-        "summary": "Parcel arrived broken",
-        "question": "My order broke",
-        "page_url": "https://shop.example/help",
-        "downgrade": "",
-        "created_at": "2026-05-01T10:00:00.000Z",
-        **over,
-    }
 
 
 def contact_event(email: str = "ana@example.com") -> dict[str, Any]:
@@ -104,7 +89,7 @@ def save_turns(rt: Runtime, n: int) -> None:
 
 def test_a_handoff_emails_and_posts_one_notice_with_the_last_turns(staff: Staff) -> None:
     save_turns(staff.rt, 8)
-    out = handoff.handler(handoff_event("t8"), None)
+    out = handoff.handler(handoff_payload("t8"), None)
     assert out["action"] == "opened" and out["published"]
     [email] = staff.emails()
     assert email["Subject"] == f"Handoff {out['handoff_id']}: visitor complaint (our help centre)"
@@ -118,8 +103,8 @@ def test_a_handoff_emails_and_posts_one_notice_with_the_last_turns(staff: Staff)
 
 
 def test_contact_updates_the_same_handoff_instead_of_a_second_notice(staff: Staff) -> None:
-    first = handoff.handler(handoff_event(), None)
-    again = handoff.handler(handoff_event("t3", reason="visitor_request"), None)
+    first = handoff.handler(handoff_payload(), None)
+    again = handoff.handler(handoff_payload("t3", reason="visitor_request"), None)
     contact = handoff.handler(contact_event(), None)
     assert again["action"] == "updated" and contact["action"] == "contact"
     assert first["handoff_id"] == again["handoff_id"] == contact["handoff_id"]
@@ -131,7 +116,7 @@ def test_contact_updates_the_same_handoff_instead_of_a_second_notice(staff: Staf
 
 
 def test_a_session_without_transcript_still_gets_its_notice(staff: Staff) -> None:
-    handoff.handler(handoff_event(), None)
+    handoff.handler(handoff_payload(), None)
     [email] = staff.emails()
     assert "No transcript was recorded for this session." in email["Message"]
 
@@ -146,9 +131,9 @@ def test_an_invalid_contact_email_is_dropped(staff: Staff, caplog: pytest.LogCap
 def test_slack_down_sends_the_email_and_the_lambda_retry_posts_once(staff: Staff) -> None:
     staff.slack.script(*[ROLLUP_ERROR] * 4)
     with pytest.raises(DeliveryError):
-        handoff.handler(handoff_event(), None)
+        handoff.handler(handoff_payload(), None)
     assert len(staff.emails()) == 1 and staff.slack.payloads == []
-    handoff.handler(handoff_event(), None)  # Lambda's async retry of the same event
+    handoff.handler(handoff_payload(), None)  # Lambda's async retry of the same event
     assert staff.emails() == [] and len(staff.slack.payloads) == 1
 
 
@@ -157,7 +142,7 @@ def test_an_archived_channel_is_a_config_error_and_the_email_still_goes(
 ) -> None:
     staff.slack.script(CHANNEL_ARCHIVED)
     with caplog.at_level(logging.ERROR):
-        out = handoff.handler(handoff_event(), None)
+        out = handoff.handler(handoff_payload(), None)
     assert out["published"] and len(staff.emails()) == 1 and staff.slack.payloads == []
     assert "configuration error" in caplog.text and "channel_is_archived" in caplog.text
     [metric] = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith('{"_aws"')]
@@ -181,8 +166,8 @@ def _throttle_sns(rt: Runtime) -> Any:
 def test_sns_throttled_still_posts_slack_and_the_retry_sends_the_email_once(staff: Staff) -> None:
     stop = _throttle_sns(staff.rt)
     with pytest.raises(DeliveryError, match="email"):
-        handoff.handler(handoff_event(), None)
+        handoff.handler(handoff_payload(), None)
     assert staff.emails() == [] and len(staff.slack.payloads) == 1
     stop()
-    out = handoff.handler(handoff_event(), None)
+    out = handoff.handler(handoff_payload(), None)
     assert out["action"] == "duplicate" and len(staff.emails()) == 1 and len(staff.slack.payloads) == 1

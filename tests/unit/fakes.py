@@ -113,4 +113,20 @@ class TickClock:
         return "2026-11-18T09:30:00.000Z"
 
 
-__all__ = ["FixedRetriever", "ListPoster", "ModelError", "RetrievalError", "ScriptedModel", "Stores", "TickClock"]
+class FixedClock:
+    """A wall clock stopped at ``now`` (the archive plans by it)."""
+
+    def __init__(self, now: str) -> None:
+        self.now = now
+
+    def now_iso(self) -> str:
+        return self.now
+
+    def monotonic(self) -> float:
+        return 0.0
+
+
+__all__ = [
+    "FixedClock", "FixedRetriever", "ListPoster", "ModelError", "RetrievalError", "ScriptedModel", "Stores",
+    "TickClock",
+]

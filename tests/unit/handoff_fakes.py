@@ -133,3 +133,23 @@ class Clock:
 
     def __call__(self) -> float:
         return self.t
+
+
+# The events fn-handoff receives, as fn-answerer and fn-ws-message send them.
+def handoff_payload(turn: str = "t2", **over: str) -> dict[str, str]:
+    return {
+        "kind": "handoff",
+        "session_id": "s-1",
+        "turn_id": turn,
+        "connection_id": "c-1",
+        "reason": "complaint",
+        "summary": "Parcel arrived broken",
+        "question": "My order broke",
+        "page_url": "https://shop.example/help",
+        "created_at": "2026-05-01T10:00:00.000Z",
+        **over,
+    }
+
+
+def contact_payload(email: str = "ana@example.com", note: str = "after 5pm", turn: str = "t2") -> dict[str, str]:
+    return {"kind": "contact", "session_id": "s-1", "connection_id": "c-1", "turn": turn, "email": email, "note": note}

@@ -13,22 +13,13 @@ from assistant_core.archive import CATCH_UP_DAYS, PART_RECORDS, day_of, manifest
 from assistant_core.archiver import TranscriptArchiver
 from assistant_core.errors import BadInput, StorageError
 
-
-class Clock:
-    def __init__(self, now: str) -> None:
-        self.now = now
-
-    def now_iso(self) -> str:
-        return self.now
-
-    def monotonic(self) -> float:
-        return 0.0
+from .fakes import FixedClock
 
 
 class Turns:
     """tbl-transcripts by day; items past their ttl are gone, as if TTL deleted them at once (worst case)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: FixedClock) -> None:
         self.items: list[dict] = []
         self.clock, self.fail_days = clock, set()
 
@@ -83,8 +74,8 @@ def archived(bucket: Bucket, day: str) -> list[str]:
     return [r["question"] for r in rows]
 
 
-def world(now: str = "2026-11-21T18:30:00.000Z") -> tuple[Clock, Turns, Bucket, TranscriptArchiver]:
-    clock = Clock(now)
+def world(now: str = "2026-11-21T18:30:00.000Z") -> tuple[FixedClock, Turns, Bucket, TranscriptArchiver]:
+    clock = FixedClock(now)
     turns, bucket = Turns(clock), Bucket()
     return clock, turns, bucket, TranscriptArchiver(turns, bucket, clock)
 

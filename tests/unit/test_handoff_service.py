@@ -20,9 +20,10 @@ from .handoff_fakes import (
     RecordingChat,
     RecordingMetrics,
     RecordingNotifier,
+    contact_payload,
+    handoff_payload,
     throttled,
 )
-from .test_handoffs import contact_payload, handoff_payload
 
 TURN = TranscriptTurn("t2", "I want a person", "hand_off", "I've passed your question on.", "2026-05-01T10:00:00Z")
 

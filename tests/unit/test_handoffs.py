@@ -9,29 +9,12 @@ from assistant_core.handoff_notice import NoticeContext, render_contact, render_
 from assistant_core.handoffs import WINDOW_SECONDS, Handoff, decide, parse_event
 from assistant_core.ports import TranscriptTurn
 
+from .handoff_fakes import contact_payload, handoff_payload
+
 T0 = 1_780_000_000.0
 CTX = NoticeContext(
     "Plant Shop", "https://console.example/{region}/{table}?pk={session_id}", "ap-southeast-1", "tbl-transcripts"
 )
-
-
-def handoff_payload(turn: str = "t2", **over: str) -> dict[str, str]:
-    return {
-        "kind": "handoff",
-        "session_id": "s-1",
-        "turn_id": turn,
-        "connection_id": "c-1",
-        "reason": "complaint",
-        "summary": "Parcel arrived broken",
-        "question": "My order broke",
-        "page_url": "https://shop.example/help",
-        "created_at": "2026-05-01T10:00:00.000Z",
-        **over,
-    }
-
-
-def contact_payload(email: str = "ana@example.com", note: str = "after 5pm", turn: str = "t2") -> dict[str, str]:
-    return {"kind": "contact", "session_id": "s-1", "connection_id": "c-1", "turn": turn, "email": email, "note": note}
 
 
 def opened(at: float = T0) -> Handoff:
