@@ -110,7 +110,7 @@ Schedules("schedules", SchedulesArgs(
     account=account, timezone=cfg.get("timezone") or "Asia/Singapore", dlq_arn=messaging.dlq.arn, schedules=[
         ScheduleSpec("kb-sync-every-5-min", fns["fn-kb-sync"], "rate(5 minutes)", {"job": "kb-sync"}),
         ScheduleSpec("gaps-batch-weekly", fns["fn-gaps-batch"], "cron(0 9 ? * MON *)", {"job": "gaps-weekly"}),
-        # Every 6 hours, today included: each turn is in S3 within hours (assistant_core/archive.py).
+        # Every 6 hours, today included: each turn is in S3 within hours (assistant_core/archive/export.py).
         ScheduleSpec("archive-every-6-hours", fns["fn-archive"], "cron(15 0/6 * * ? *)", {"job": "archive"}),
     ]), opts=opts)
 Guardrails("guardrails", GuardrailsArgs(

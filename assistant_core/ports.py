@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .passages import Passage
+from assistant_core.retrieval.passages import Passage
 
 
 class Retriever(Protocol):
@@ -103,7 +103,7 @@ class Clock(Protocol):
     def monotonic(self) -> float: ...
 
 
-# -- fn-handoff (assistant_core/handoff_service.py) -------------------------------------------
+# -- fn-handoff (assistant_core/handoff/service.py) -------------------------------------------
 
 
 @dataclass(frozen=True)

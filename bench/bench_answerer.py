@@ -7,11 +7,11 @@ import statistics
 import time
 from collections.abc import Iterator
 
-from assistant_core.answerer import Answerer, TurnRequest
+from assistant_core.answering.answerer import Answerer, TurnRequest
+from assistant_core.answering.model_events import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
 from assistant_core.clock import SystemClock
 from assistant_core.local.memory_stores import CollectingPoster, MemoryGaps, MemoryHandoffs, MemoryTranscripts
-from assistant_core.model_events import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
-from assistant_core.passages import Passage
+from assistant_core.retrieval.passages import Passage
 
 PASSAGES = [
     Passage(f"Passage {i} about shipping and returns. " * 10, f"Doc {i}", f"https://x/{i}", f"d{i}.md", 0.9 - i / 10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant_core.local.cli import main
+from assistant_core.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main(["eval", "--docs", "examples/help-center", "--questions", "examples/questions.jsonl"]))

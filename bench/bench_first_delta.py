@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the doubles live under tests/
 
-from assistant_core.model_events import Model
+from assistant_core.answering.model_events import Model
 from tests.doubles import bedrock_runtime, openai_sse
 from tests.doubles.http_double import StreamLog
 from tests.integration.fakes import Turn

@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant_core.gaps_render import render_csv, render_markdown
-from assistant_core.gaps_report import GapGrouper
+from assistant_core.gaps.grouping import GapGrouper
+from assistant_core.gaps.render import render_csv, render_markdown
 from assistant_core.ports import GapRecord
 
 WEEK = "2026-W47"
@@ -135,8 +135,8 @@ def bench_moto(n: int) -> None:
     import boto3
     from moto import mock_aws
 
-    from assistant_core.aws.compose import reset_runtime
-    from assistant_core.aws.local_provision import provision
+    from assistant_core.bootstrap.lambdas import reset_runtime
+    from assistant_core.gateway.provision import provision
     from assistant_core.settings import Settings
     from handlers.gaps_batch import handler
 

@@ -9,9 +9,9 @@ import json
 import statistics
 import time
 
-from assistant_core.citation_gate import CitationGate
-from assistant_core.model_events import Stop, ToolInputDelta, ToolStart
-from assistant_core.passages import Passage, number_passages
+from assistant_core.answering.citation_gate import CitationGate
+from assistant_core.answering.model_events import Stop, ToolInputDelta, ToolStart
+from assistant_core.retrieval.passages import Passage, number_passages
 
 TEXT = ("Orders placed before noon ship the same working day. Tracking is emailed once the parcel leaves. " * 20)[:1500]
 PAYLOAD = json.dumps({"citation_ids": ["p1", "p2"], "text": TEXT})

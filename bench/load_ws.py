@@ -32,7 +32,7 @@ FINAL = {"answer", "clarify", "handoff", "decline", "error"}
 def start(state: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "ASSISTANT_MINT_PER_IP_PER_MINUTE": "100000", "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000",
            "ASSISTANT_RATE_LIMIT_BURST": "1000", "ASSISTANT_DAILY_TURN_CAP": "1000000", "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant_core.local.cli", "serve", "--port", "0", "--docs",
+    proc = subprocess.Popen([sys.executable, "-m", "assistant_core.cli.main", "serve", "--port", "0", "--docs",
                              str(ROOT / "examples" / "help-center"), "--state-dir", state], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None

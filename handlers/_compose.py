@@ -10,8 +10,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from assistant_core import log_context
-from assistant_core.aws.compose import Runtime, runtime
+from assistant_core.bootstrap.lambdas import Runtime, runtime
+from assistant_core.observability import log_context
 
 __all__ = ["Runtime", "body_text", "header", "http_response", "lambda_entry", "runtime"]
 F = TypeVar("F", bound=Callable[..., Any])

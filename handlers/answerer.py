@@ -6,10 +6,10 @@ import contextlib
 import logging
 from typing import Any
 
-from assistant_core import frames
-from assistant_core.answerer import TurnRequest
+from assistant_core.answering.answerer import TurnRequest
+from assistant_core.conversation import frames
+from assistant_core.conversation.sessions import TurnJob
 from assistant_core.errors import AssistantError
-from assistant_core.sessions import TurnJob
 from handlers._compose import Runtime, lambda_entry, runtime
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@
 have ended since their last export. ``{"day": "2026-11-20"}``: that day again. A malformed day is
 refused with a clear error (no retry helps it); a day that could not be exported fails the invocation
 after the other days ran, so Lambda retries it and the fn-archive errors alarm fires.
-Layout and guarantees: assistant_core/archive.py.
+Layout and guarantees: assistant_core/archive/export.py.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant_core.clock import SystemClock
 from assistant_core.errors import BadInput
-from assistant_core.gaps_weekly import run_weekly, week_to_report
+from assistant_core.gaps.weekly import run_weekly, week_to_report
 from handlers._compose import lambda_entry, runtime
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from typing import Any
 import boto3
 
 from assistant_core.errors import AssistantError
+from assistant_core.observability.turn_metrics import emf
 from assistant_core.settings import Settings
-from assistant_core.turn_metrics import emf
 from handlers._compose import lambda_entry
 from kb_sync.compose import s3_engine
 from kb_sync.config import SyncConfig, extra_from_env

@@ -7,8 +7,8 @@ import logging
 import time
 from typing import Any
 
+from assistant_core.conversation.tokens import check_origin, mint, refresh
 from assistant_core.errors import AssistantError, AuthError
-from assistant_core.tokens import check_origin, mint, refresh
 from handlers._compose import body_text, header, http_response, lambda_entry, runtime
 
 log = logging.getLogger(__name__)

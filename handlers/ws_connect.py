@@ -6,9 +6,9 @@ import logging
 import time
 from typing import Any
 
+from assistant_core.conversation.sessions import Connection
+from assistant_core.conversation.tokens import verify
 from assistant_core.errors import AssistantError
-from assistant_core.sessions import Connection
-from assistant_core.tokens import verify
 from handlers._compose import header, lambda_entry, runtime
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,9 @@ import contextlib
 import logging
 from typing import Any
 
-from assistant_core import frames, log_context
+from assistant_core.conversation import frames
 from assistant_core.errors import AssistantError, ConnectionGone
+from assistant_core.observability import log_context
 from handlers._compose import lambda_entry, runtime
 
 log = logging.getLogger(__name__)

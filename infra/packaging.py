@@ -26,7 +26,9 @@ from pathlib import Path
 
 SOURCE_PACKAGES = ("handlers", "assistant_core", "kb_sync")
 # Never shipped: the offline stack, tests, caches, dev tooling that a stray dependency could pull in.
-EXCLUDED_SOURCE_DIRS = {"assistant_core/local", "__pycache__", "tests", "test"}
+EXCLUDED_SOURCE_DIRS = {"assistant_core/local", "assistant_core/gateway", "assistant_core/cli", "__pycache__", "tests",
+                        "test"}
+EXCLUDED_SOURCE_FILES = {"assistant_core/bootstrap/local.py"}  # the laptop's composition (imports local/)
 EXCLUDED_DEPENDENCIES = {
     "bin", "pip", "setuptools", "wheel", "pkg_resources", "_distutils_hack", "pytest", "_pytest",
     "pulumi", "pulumi_aws", "moto", "hypothesis", "ruff", "playwright", "websockets",
@@ -83,7 +85,7 @@ def _source_files(root: Path) -> Iterator[tuple[str, Path]]:
             parts = rel.split("/")
             if path.is_dir() or any(p in EXCLUDED_SOURCE_DIRS for p in parts):
                 continue
-            if any(rel.startswith(d + "/") for d in EXCLUDED_SOURCE_DIRS):
+            if rel in EXCLUDED_SOURCE_FILES or any(rel.startswith(d + "/") for d in EXCLUDED_SOURCE_DIRS):
                 continue
             if path.suffix in {".pyc", ".pyo"} or path.name.startswith(("test_", ".")):
                 continue

@@ -69,9 +69,9 @@ class LocalIndexPublisher:
 
     def publish(self, token: str) -> PublishResult:
         try:
-            from assistant_core.local.index import LocalIndex
+            from assistant_core.retrieval.index import LocalIndex
         except ImportError as exc:
-            raise ConfigError("the local index (assistant_core.local.index) is not available") from exc
+            raise ConfigError("the local index (assistant_core.retrieval.index) is not available") from exc
         try:
             index = LocalIndex.load_or_build(self.dest)
         except BadInput as exc:  # e.g. the last document was deleted: nothing to index is fine

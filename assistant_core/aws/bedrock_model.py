@@ -10,8 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from assistant_core.answering.model_events import (
+    ChatMessage,
+    ModelEvent,
+    ModelRequest,
+    Stop,
+    TextDelta,
+    ToolInputDelta,
+    ToolStart,
+    Usage,
+)
+
 from ..errors import ModelUnavailable
-from ..model_events import ChatMessage, ModelEvent, ModelRequest, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 from ..resilience import CircuitBreaker, Retrier, RetryPolicy
 from ..settings import DEFAULT_BEDROCK_MODEL
 from .clients import bedrock_runtime

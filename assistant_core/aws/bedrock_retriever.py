@@ -14,8 +14,9 @@ from urllib.parse import unquote, urlparse
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from assistant_core.retrieval.passages import Passage
+
 from ..errors import RetrievalError
-from ..passages import Passage
 from ..resilience import CircuitBreaker, Retrier, RetryPolicy
 from .clients import bedrock_agent_runtime
 from .translate import error_code, is_retryable

@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Callable
 
-from ..turn_metrics import emf
+from assistant_core.observability.turn_metrics import emf
 
 
 def stdout_line(line: str) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from ..archive import day_of, ttl_for
+from assistant_core.archive.export import day_of, ttl_for
+
 from ..ports import GapRecord, HistoryTurn, TurnRecord
 from .retry import call, storage_error
 
@@ -31,7 +32,7 @@ class DynamoTranscripts:
 
     def save_turn(self, record: TurnRecord) -> None:
         # ``day`` puts the turn in the by_day index fn-archive exports from; ``ttl`` (floored) expires
-        # it only after the last nightly run that could still export it (assistant_core/archive.py).
+        # it only after the last nightly run that could still export it (assistant_core/archive/export.py).
         item = to_item({**asdict(record), "day": day_of(record.created_at),
                         "ttl": ttl_for(record.created_at, self.retention_days)})
         try:

@@ -15,7 +15,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from ..sessions import Busy, Connection, SessionFull, TurnSlot
+from assistant_core.conversation.sessions import Busy, Connection, SessionFull, TurnSlot
+
 from .retry import call, code_of, storage_error
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"

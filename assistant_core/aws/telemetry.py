@@ -1,7 +1,7 @@
 """The ``TurnObserver`` of the Lambdas: an EMF line on stdout and an audit event on EventBridge.
 
 Neither may affect the turn: the visitor already has the reply, so a failure is logged and dropped.
-The EventBridge client gets short timeouts (compose.py): this runs inside every fn-answerer invocation.
+The EventBridge client gets short timeouts (bootstrap/lambdas.py): this runs inside every fn-answerer invocation.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from assistant_core.observability.turn_metrics import audit_detail, emf_record
+
 from ..errors import AssistantError, StorageError
 from ..ports import TurnRecord
-from ..turn_metrics import audit_detail, emf_record
 from .emf import stdout_line
 from .retry import storage_error
 

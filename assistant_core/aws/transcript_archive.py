@@ -10,7 +10,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..archive import BY_DAY_INDEX
+from assistant_core.archive.export import BY_DAY_INDEX
+
 from ..errors import StorageError
 from .retry import call, storage_error
 

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model_events import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
-from ..passages import Passage
-from ..tool_schemas import ANSWER, CLARIFY, DECLINE, HAND_OFF, MAX_ANSWER_CHARS
-from .text_analysis import sentences, terms
+from assistant_core.answering.model_events import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.tool_schemas import ANSWER, CLARIFY, DECLINE, HAND_OFF, MAX_ANSWER_CHARS
+from assistant_core.retrieval.passages import Passage
+from assistant_core.retrieval.text_analysis import sentences, terms
 
 _HUMAN = re.compile(
     r"\b(real|live|actual)\s+(person|human|agent|people)\b|\b(talk|speak|chat)\s+(to|with)\s+(a|an|some|your)?\s*"

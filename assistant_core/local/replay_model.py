@@ -19,8 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant_core.answering.model_events import (
+    ModelEvent,
+    ModelRequest,
+    Stop,
+    TextDelta,
+    ToolInputDelta,
+    ToolStart,
+    Usage,
+)
+
 from ..errors import BadInput, ModelError, ModelThrottled, ModelUnavailable
-from ..model_events import ModelEvent, ModelRequest, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 
 _KINDS = ("tool_start", "input", "text", "stop", "usage", "error", "sleep_ms")
 

@@ -11,8 +11,9 @@ import json
 import time
 from typing import Any
 
+from assistant_core.answering.model_events import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
+
 from ..errors import ModelError, ModelThrottled, ModelUnavailable
-from ..model_events import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 
 # OpenAI finish_reason → the stop reasons the gate knows (Bedrock's vocabulary).
 FINISH_REASONS = {

@@ -14,8 +14,9 @@ from typing import Any
 
 import urllib3
 
+from assistant_core.answering.model_events import ModelEvent, ModelRequest
+
 from ..errors import ModelError, ModelThrottled, ModelUnavailable
-from ..model_events import ModelEvent, ModelRequest
 from ..resilience import CircuitBreaker, Retrier, RetryPolicy
 from .openai_events import OpenAIStreamMapper, error_from_body
 from .sse import sse_data

@@ -18,8 +18,9 @@ from typing import Any
 
 import urllib3
 
+from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
+
 from ..errors import ConfigError, StorageError
-from ..handoffs import ChannelOff, ChannelRejected, DeliveryError
 
 
 def webhook_url(secret: str) -> str:

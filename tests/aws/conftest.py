@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from assistant_core.aws.compose import Runtime
-from assistant_core.aws.local_provision import provision
+from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.gateway.provision import provision
 from assistant_core.settings import Settings
 
 

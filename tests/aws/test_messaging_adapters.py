@@ -7,10 +7,10 @@ import json
 import boto3
 import pytest
 
-from assistant_core.aws.compose import Runtime
 from assistant_core.aws.messaging import SnsNotifier
+from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.conversation.tokens import KeySet
 from assistant_core.errors import ConfigError, ConnectionGone
-from assistant_core.tokens import KeySet
 
 
 def test_sns_publish_reaches_a_subscriber_with_a_clean_subject(rt: Runtime) -> None:

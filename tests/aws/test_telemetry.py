@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from assistant_core.aws.compose import Runtime
 from assistant_core.aws.telemetry import DETAIL_TYPE, SOURCE, EventBridgeAudit, TurnTelemetry
+from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import StorageError
 
 from .test_archive import turn

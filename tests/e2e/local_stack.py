@@ -42,7 +42,7 @@ class Server:
 
 def start_server(state_dir: Path, *extra: str, env: dict[str, str] | None = None, timeout: float = 60) -> Server:
     full_env = {**os.environ, "ASSISTANT_MINT_PER_IP_PER_MINUTE": "100000", "PYTHONUNBUFFERED": "1", **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant_core.local.cli", "serve", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "assistant_core.cli.main", "serve", "--port", "0",
                              "--docs", str(ROOT / "examples" / "help-center"), "--state-dir", str(state_dir), *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env)
     deadline, lines = time.monotonic() + timeout, []

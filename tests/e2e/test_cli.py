@@ -16,7 +16,7 @@ DOCS = ROOT / "examples" / "help-center"
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "assistant_core.local.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "assistant_core.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
 
 

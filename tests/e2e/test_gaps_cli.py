@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant_core.cli.main import main
 from assistant_core.clock import SystemClock, week_iso
-from assistant_core.gaps_render import render_markdown
-from assistant_core.gaps_report import group_gaps
-from assistant_core.local.cli import main
+from assistant_core.gaps.grouping import group_gaps
+from assistant_core.gaps.render import render_markdown
 from assistant_core.local.record_files import JsonlRecords
 from tests.unit.gaps_seed import EXPECTED, WEEK, seeded_week
 
@@ -33,7 +33,7 @@ def state(tmp_path: Path) -> Path:
 
 def run(*args: str) -> tuple[int, str, str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "assistant_core.local.cli", "gaps", *args],
+        [sys.executable, "-m", "assistant_core.cli.main", "gaps", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

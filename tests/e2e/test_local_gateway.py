@@ -12,8 +12,8 @@ import jwt
 import pytest
 import websockets
 
-from assistant_core.tokens import mint as mint_token
-from assistant_core.tokens import new_key_set
+from assistant_core.conversation.tokens import mint as mint_token
+from assistant_core.conversation.tokens import new_key_set
 
 from .local_stack import Server, ask, connect, http, mint, recv, start_server
 
@@ -192,7 +192,7 @@ def test_disconnect_mid_stream_then_server_still_healthy(server: Server) -> None
 
 
 def test_an_expired_token_is_refused_and_refreshing_it_keeps_the_session(tmp_path: Any) -> None:
-    from assistant_core.tokens import LEEWAY_SECONDS
+    from assistant_core.conversation.tokens import LEEWAY_SECONDS
 
     short = start_server(tmp_path, env={"ASSISTANT_TOKEN_TTL_SECONDS": "1"})
     try:

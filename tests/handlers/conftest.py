@@ -11,9 +11,9 @@ import pytest
 from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
-from assistant_core.aws.compose import Runtime, reset_runtime
-from assistant_core.aws.local_provision import provision
+from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
 from assistant_core.errors import StorageError
+from assistant_core.gateway.provision import provision
 from assistant_core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

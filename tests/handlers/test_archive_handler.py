@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from assistant_core.aws.compose import Runtime
+from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import StorageError
 from assistant_core.ports import TurnRecord
 from handlers import archive

@@ -10,11 +10,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from assistant_core.aws.compose import Runtime, reset_runtime
 from assistant_core.aws.gaps_reader import DynamoGapReader
 from assistant_core.aws.messaging import SnsNotifier
+from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
+from assistant_core.cli.main import main
 from assistant_core.errors import ConfigError, Throttled
-from assistant_core.local.cli import main
 from assistant_core.ports import GapRecord
 from handlers.gaps_batch import handler
 from tests.unit.gaps_seed import EXPECTED, WEEK, seeded_week

@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from assistant_core.aws.compose import Runtime, reset_runtime
-from assistant_core.handoffs import DeliveryError
+from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
+from assistant_core.handoff.state import DeliveryError
 from assistant_core.ports import TurnRecord
 from handlers import handoff
 from tests.doubles.slack_webhook import CHANNEL_ARCHIVED, ROLLUP_ERROR, SlackWebhookDouble

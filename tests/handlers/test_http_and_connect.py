@@ -8,8 +8,8 @@ import time
 import jwt
 import pytest
 
-from assistant_core.aws.compose import Runtime
-from assistant_core.tokens import mint, new_key_set
+from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.conversation.tokens import mint, new_key_set
 from handlers import mint_token, ws_connect
 
 from .conftest import ORIGIN, event

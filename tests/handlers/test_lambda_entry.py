@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from assistant_core import log_context
-from assistant_core.aws.compose import Runtime
-from assistant_core.log_context import JsonFormatter
+from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.observability import log_context
+from assistant_core.observability.log_context import JsonFormatter
 from handlers import _compose, ws_connect, ws_message
 from handlers._compose import event_ids, lambda_entry
 

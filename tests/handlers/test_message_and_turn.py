@@ -7,7 +7,7 @@ import json
 
 import boto3
 
-from assistant_core.aws.compose import Runtime
+from assistant_core.bootstrap.lambdas import Runtime
 from handlers import answerer, handoff, ws_connect, ws_disconnect, ws_message
 
 from .conftest import RecordingInvoker, event, posted

@@ -8,8 +8,8 @@ import logging
 import boto3
 import pytest
 
-from assistant_core.aws.compose import Runtime
 from assistant_core.aws.telemetry import EventBridgeAudit, TurnTelemetry
+from assistant_core.bootstrap.lambdas import Runtime
 from handlers import answerer, ws_connect, ws_message
 
 from .conftest import event, posted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant_core import archive
+from assistant_core.archive import export as archive
 from assistant_core.aws.telemetry import SOURCE
 from assistant_core.settings import Settings
 from infra import audit, data

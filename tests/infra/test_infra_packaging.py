@@ -202,7 +202,8 @@ def missing_imports(zip_path: Path, entry_modules: list[str]) -> set[str]:
 LOCAL_ONLY = {
     "assistant_core.local.extractive_model",
     "assistant_core.local.replay_model",
-    "assistant_core.local.index",
+    "assistant_core.retrieval.index",  # shipped, but its BM25 libraries are not yet
+    "bm25s", "Stemmer", "numpy",
     "assistant_core.local.record_files",  # only when Settings.records_dir is set: the local stack
 }
 

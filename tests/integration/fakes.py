@@ -6,11 +6,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from assistant_core.answerer import Answerer, AnswererConfig, TurnOutcome, TurnRequest
+from assistant_core.answering.answerer import Answerer, AnswererConfig, TurnOutcome, TurnRequest
+from assistant_core.answering.model_events import Model
 from assistant_core.errors import ConnectionGone
-from assistant_core.model_events import Model
-from assistant_core.passages import Passage
 from assistant_core.ports import GapRecord, HandoffRequest, HistoryTurn, Retriever, TurnRecord
+from assistant_core.retrieval.passages import Passage
 
 SITE = "Acme Tea"
 

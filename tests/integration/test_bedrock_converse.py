@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from assistant_core.answering.tool_schemas import tool_specs
 from assistant_core.ports import HistoryTurn
-from assistant_core.tool_schemas import tool_specs
 from tests.doubles.bedrock_runtime import Event, Stream, message, tool_block, tool_reply
 
 from .fakes import SITE, Turn, help_passages

@@ -6,8 +6,8 @@ import pytest
 
 from assistant_core.aws.bedrock_model import BedrockConverseModel
 from assistant_core.aws.bedrock_retriever import BedrockKnowledgeBaseRetriever
+from assistant_core.bootstrap.local import build_model, build_retriever
 from assistant_core.errors import ConfigError
-from assistant_core.local.compose import build_model, build_retriever
 from assistant_core.remote.openai_model import OpenAICompatibleModel
 from assistant_core.settings import DEFAULT_BEDROCK_MODEL, Settings
 from tests.doubles.bedrock_agent_runtime import RetrieveReply, s3_result

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from assistant_core.answering.tool_schemas import tool_specs
 from assistant_core.ports import HistoryTurn
-from assistant_core.tool_schemas import tool_specs
 from tests.doubles.openai_sse import (
     SSEStream,
     chunk,

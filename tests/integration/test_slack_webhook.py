@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from assistant_core.errors import ConfigError, StorageError
-from assistant_core.handoffs import ChannelOff, ChannelRejected, DeliveryError
+from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
 from assistant_core.remote.slack_webhook import SlackWebhook, webhook_url
 from tests.doubles.slack_webhook import (
     ACTION_PROHIBITED,

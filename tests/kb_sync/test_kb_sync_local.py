@@ -160,7 +160,7 @@ def test_drive_folder_synced_into_a_local_docs_folder(world: World, tmp_path: Pa
 
 
 def test_folder_source_to_local_index_answers_from_a_just_added_doc(src: Path, tmp_path: Path) -> None:
-    index_module = pytest.importorskip("assistant_core.local.index")
+    index_module = pytest.importorskip("assistant_core.retrieval.index")
     dest = tmp_path / "docs"
     sync_folder(src, dest)
     _write(src / "shipping" / "mars.md", "# Shipping to Mars\n\nParcels to the Mars colony take 210 days by "

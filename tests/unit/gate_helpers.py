@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from assistant_core.citation_gate import CitationGate, GateResult
-from assistant_core.model_events import ModelEvent, Stop, ToolInputDelta, ToolStart
-from assistant_core.passages import Passage, number_passages
+from assistant_core.answering.citation_gate import CitationGate, GateResult
+from assistant_core.answering.model_events import ModelEvent, Stop, ToolInputDelta, ToolStart
+from assistant_core.retrieval.passages import Passage, number_passages
 
 
 class FakeClock:

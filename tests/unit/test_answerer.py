@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from assistant_core.answerer import Answerer, AnswererConfig, TurnRequest
+from assistant_core.answering.answerer import Answerer, AnswererConfig, TurnRequest
+from assistant_core.answering.model_events import Stop, Usage
+from assistant_core.answering.prompts import PROMPT_VERSION
 from assistant_core.errors import ModelThrottled, RetrievalError
-from assistant_core.model_events import Stop, Usage
-from assistant_core.passages import Passage
 from assistant_core.ports import HistoryTurn
-from assistant_core.prompts import PROMPT_VERSION
+from assistant_core.retrieval.passages import Passage
 
 from .fakes import FixedRetriever, ListPoster, PacedModel, ScriptedModel, Stores, TickClock
 from .gate_helpers import tool_events

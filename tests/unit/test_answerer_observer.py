@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant_core.answerer import Answerer, AnswererConfig
+from assistant_core.answering.answerer import Answerer, AnswererConfig
 from assistant_core.errors import ModelThrottled
 from assistant_core.ports import TurnRecord
 

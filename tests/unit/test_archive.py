@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from assistant_core import archive
-from assistant_core.archive import (
+from assistant_core.archive import export as archive
+from assistant_core.archive.export import (
     CATCH_UP_DAYS,
     MIN_TTL_DAYS,
     PART_RECORDS,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assistant_core.archive import CATCH_UP_DAYS, PART_RECORDS, day_of, manifest_key, ttl_for
-from assistant_core.archiver import TranscriptArchiver
+from assistant_core.archive.archiver import TranscriptArchiver
+from assistant_core.archive.export import CATCH_UP_DAYS, PART_RECORDS, day_of, manifest_key, ttl_for
 from assistant_core.errors import BadInput, StorageError
 
 from .fakes import FixedClock

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assistant_core.citation_gate import MAX_FRAME_BYTES, CitationGate
-from assistant_core.model_events import Stop, TextDelta, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.citation_gate import MAX_FRAME_BYTES, CitationGate
+from assistant_core.answering.model_events import Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 
 from .gate_helpers import FakeClock, delta_text, passages, run_gate, tool_events, types
 

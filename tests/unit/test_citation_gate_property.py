@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant_core.model_events import Stop, ToolInputDelta, ToolStart
+from assistant_core.answering.model_events import Stop, ToolInputDelta, ToolStart
 
 from .gate_helpers import FakeClock, delta_text, run_gate
 

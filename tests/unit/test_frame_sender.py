@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from assistant_core import frames
+from assistant_core.answering.frame_sender import FrameSender
+from assistant_core.conversation import frames
 from assistant_core.errors import ConnectionGone
-from assistant_core.frame_sender import FrameSender
 
 
 class GatedPoster:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from assistant_core.errors import BadInput, StorageError
-from assistant_core.handoff_notice import NoticeContext
-from assistant_core.handoff_service import HandoffService
-from assistant_core.handoffs import ChannelOff, ChannelRejected, DeliveryError
+from assistant_core.handoff.notice import NoticeContext
+from assistant_core.handoff.service import HandoffService
+from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
 from assistant_core.ports import TranscriptTurn
 
 from .handoff_fakes import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant_core.errors import BadInput
-from assistant_core.handoff_notice import NoticeContext, render_contact, render_notice, subject_line
-from assistant_core.handoffs import WINDOW_SECONDS, Handoff, decide, parse_event
+from assistant_core.handoff.notice import NoticeContext, render_contact, render_notice, subject_line
+from assistant_core.handoff.state import WINDOW_SECONDS, Handoff, decide, parse_event
 from assistant_core.ports import TranscriptTurn
 
 from .handoff_fakes import contact_payload, handoff_payload

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant_core.errors import BadInput
-from assistant_core.local.chunking import MAX_CHUNK_CHARS, chunk_doc
-from assistant_core.local.docs import Doc, Skipped, read_doc
-from assistant_core.local.index import LocalIndex
+from assistant_core.retrieval.chunking import MAX_CHUNK_CHARS, chunk_doc
+from assistant_core.retrieval.docs import Doc, Skipped, read_doc
+from assistant_core.retrieval.index import LocalIndex
 
 
 def write(root: Path, rel: str, text: str) -> Path:

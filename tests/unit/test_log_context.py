@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from assistant_core import log_context
-from assistant_core.log_context import JsonFormatter, bind, install_json_logging, scope
+from assistant_core.observability import log_context
+from assistant_core.observability.log_context import JsonFormatter, bind, install_json_logging, scope
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assistant_core.message_intake import Limits, MessageIntake
-from assistant_core.sessions import Connection
+from assistant_core.conversation.intake import Limits, MessageIntake
+from assistant_core.conversation.sessions import Connection
 
 from .session_fakes import FakeSessionStore
 

@@ -10,8 +10,8 @@ import json
 import jwt
 import pytest
 
+from assistant_core.conversation.tokens import KeySet, mint, new_key_set, refresh, verify
 from assistant_core.errors import AuthError, ConfigError
-from assistant_core.tokens import KeySet, mint, new_key_set, refresh, verify
 
 ISS, ORIGIN, NOW = "website-assistant", "https://shop.example", 1_800_000_000.0
 ALLOWED = ("https://shop.example",)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant_core.local.cli import main
+from assistant_core.cli.main import main
 from assistant_core.local.record_files import JsonlRecords
-from assistant_core.turn_stats import format_stats, percentile, summarize
+from assistant_core.observability.turn_stats import format_stats, percentile, summarize
 
 from .test_turn_metrics import record
 

@@ -1,0 +1,157 @@
+"""Rules for each visitor frame (DESIGN §5): validate, rate-limit, de-duplicate, one turn at a time,
+daily cap. Pure over the ``SessionStore`` port; the handler posts the frames and invokes the answerer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonschema
+
+from assistant_core.conversation import frames
+from assistant_core.conversation.frames import Frame
+from assistant_core.conversation.input_checks import TooLong, clean_question
+from assistant_core.conversation.sessions import Busy, SessionFull, SessionStore, TurnJob
+from assistant_core.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+_ID = {"type": "string", "minLength": 1, "maxLength": 64}
+_EMAIL = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"
+_TURN = {"type": "string", "pattern": "^t[0-9]{1,9}$"}
+_SCHEMAS: dict[str, dict[str, Any]] = {
+    "send": {"required": ["action", "id", "text"],
+             "properties": {"action": {}, "id": _ID, "text": {"type": "string"},
+                            "page": {"type": "string", "maxLength": 2048}}},
+    "contact": {"required": ["action", "turn", "email"],
+                "properties": {"action": {}, "turn": _TURN,
+                               "email": {"type": "string", "maxLength": 254, "pattern": _EMAIL},
+                               "note": {"type": "string", "maxLength": 1000}}},
+    "stop": {"required": ["action", "turn"], "properties": {"action": {}, "turn": _TURN}},
+    "ping": {"required": ["action"], "properties": {"action": {}}},
+}
+_VALIDATORS = {k: jsonschema.Draft202012Validator({"type": "object", "additionalProperties": False, **v})
+               for k, v in _SCHEMAS.items()}
+MAX_BODY_BYTES = 16 * 1024  # a 1,000-character question is far below this
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_chars: int = 1000
+    per_minute: int = 6
+    burst: int = 3  # messages within one 10-second window
+    daily_turn_cap: int = 5000
+    lease_seconds: int = 120  # a crashed answerer frees the connection after this
+    scratchpad_turns: int = 6
+    claim_ttl: int = 7 * 86400  # how long a quiet session remembers its message ids and turn count
+    max_session_turns: int = 500
+
+
+@dataclass
+class Reply:
+    frames: list[Frame] = field(default_factory=list)
+    job: TurnJob | None = None
+    contact: dict[str, str] | None = None
+
+
+class MessageIntake:
+    def __init__(self, store: SessionStore, limits: Limits, management_endpoint: str,
+                 now: Callable[[], float] = time.time) -> None:
+        self.store, self.limits, self.endpoint, self.now = store, limits, management_endpoint, now
+
+    def handle(self, connection_id: str, body: Any) -> Reply:
+        try:
+            msg = _parse(body)
+        except BadEmail:
+            return Reply([frames.error("bad_request", frames.BAD_EMAIL_MESSAGE)])
+        except BadInput as e:
+            log.info("bad frame from %s: %s", connection_id, e)
+            return Reply([frames.error("bad_request")])
+        action = msg["action"]
+        if action == "ping":
+            return Reply([frames.pong()])
+        conn = self.store.get_connection(connection_id)
+        if conn is None:
+            return Reply([frames.error("unauthorized")])
+        if action == "stop":
+            self.store.request_stop(connection_id, msg["turn"])
+            return Reply()
+        if action == "contact":
+            # The reply tells the visitor their address reached us; fn-handoff adds it to the open handoff.
+            return Reply([frames.contact_saved(msg["turn"], msg["email"])],
+                         contact={"session_id": conn.session_id, "connection_id": connection_id, "turn": msg["turn"],
+                                  "email": msg["email"], "note": msg.get("note", "")})
+        return self._send(connection_id, conn.session_id, msg)
+
+    def _send(self, connection_id: str, session_id: str, msg: dict[str, Any]) -> Reply:
+        # Five store calls at most on the way to an ack (connection, turn, rate, lease, cap): the
+        # ack's latency is what the visitor feels first.
+        client_id = msg["id"]
+        try:
+            question = clean_question(msg["text"], self.limits.max_chars)
+        except TooLong:
+            return Reply([frames.error("too_long")])
+        except BadInput:
+            return Reply([frames.error("bad_request")])
+        try:
+            slot = self.store.take_turn(session_id, client_id, max_turns=self.limits.max_session_turns,
+                                        ttl_seconds=self.limits.claim_ttl)
+        except SessionFull:
+            log.warning("session %s reached %d turns", session_id, self.limits.max_session_turns)
+            return Reply([frames.error("rate_limited")])
+        turn_id = f"t{slot.index}"
+        if not slot.fresh:  # a resend: acknowledge the same turn again, never answer twice
+            return Reply([frames.ack(client_id, turn_id)])
+        now = self.now()
+        per_minute, per_burst = self.store.hit_rate(connection_id, now)
+        if per_minute > self.limits.per_minute or per_burst > self.limits.burst:
+            self.store.release_turn(session_id, client_id, slot.index)
+            return Reply([frames.error("rate_limited")])
+        try:
+            self.store.begin_turn(connection_id, slot.index, question, now=now,
+                                  lease_seconds=self.limits.lease_seconds, keep=self.limits.scratchpad_turns)
+        except Busy:
+            self.store.release_turn(session_id, client_id, slot.index)
+            return Reply([frames.error("busy")])
+        day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+        if self.store.count(f"cap#{day}", 2 * 86400) > self.limits.daily_turn_cap:
+            log.warning("daily turn cap of %d reached", self.limits.daily_turn_cap)
+            self.store.end_turn(connection_id, turn_id)
+            self.store.release_turn(session_id, client_id, slot.index)
+            return Reply([frames.error("unavailable")])
+        job = TurnJob(session_id, connection_id, turn_id, slot.index, question, msg.get("page", ""), self.endpoint,
+                      client_id)
+        return Reply([frames.ack(client_id, turn_id)], job=job)
+
+    def abandon(self, job: TurnJob) -> Frame:
+        """The answerer could not be started: free the turn and the claim so a resend can work."""
+        self.store.end_turn(job.connection_id, job.turn_id)
+        self.store.release_turn(job.session_id, job.client_id, job.turn_index)
+        return frames.error("unavailable")
+
+
+class BadEmail(BadInput):
+    """A contact frame whose address cannot be an email: the visitor gets a message saying so."""
+
+
+def _parse(body: Any) -> dict[str, Any]:
+    if not isinstance(body, str) or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise BadInput("body missing, binary or too large")
+    try:
+        msg = json.loads(body)
+    except ValueError as e:
+        raise BadInput("not JSON") from e
+    if not isinstance(msg, dict) or msg.get("action") not in _VALIDATORS:
+        raise BadInput(f"unknown action {msg.get('action') if isinstance(msg, dict) else None!r}")
+    errors = sorted(_VALIDATORS[msg["action"]].iter_errors(msg), key=str)
+    if errors:
+        if msg["action"] == "contact" and any(list(e.path) == ["email"] for e in errors):
+            raise BadEmail("contact: invalid email")
+        raise BadInput(f"{msg['action']}: {errors[0].message}")
+    return msg

@@ -1,0 +1,112 @@
+"""The local stand-ins behind the gateway: moto on loopback, the Lambda runtime, the outbox.
+
+The real handlers run in-process with their unmodified boto3 clients; the environment sends
+those clients to moto (DynamoDB, SNS, Secrets Manager) and to the gateway itself (Lambda invoke,
+``@connections``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
+from assistant_core.errors import ConfigError
+from assistant_core.gateway.moto_process import MotoProcess
+from assistant_core.gateway.provision import provision
+from assistant_core.settings import Settings
+
+log = logging.getLogger(__name__)
+STAGE = "local"
+
+
+class LocalBackend:
+    def __init__(self, *, base_url: str, docs: str, model: str, kb: str, allowed_origins: tuple[str, ...],
+                 state_dir: Path, workers: int = 32) -> None:
+        self.base_url, self.state_dir = base_url, state_dir
+        self.outbox = state_dir / "outbox"
+        self.moto = MotoProcess()
+        self.moto_url = self.moto.url
+        # Fake credentials: nothing here may ever reach real AWS.
+        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+                           "AWS_ENDPOINT_URL": self.moto_url, "AWS_ENDPOINT_URL_LAMBDA": base_url,
+                           "AWS_DEFAULT_REGION": Settings().region})
+        os.environ.pop("AWS_PROFILE", None)
+        origins = (base_url, base_url.replace("127.0.0.1", "localhost"), *allowed_origins)
+        env = {"ASSISTANT_STAGE": "local", "ASSISTANT_DOCS_DIR": str(Path(docs).resolve()),
+               "ASSISTANT_MODEL": model, "ASSISTANT_KB": kb, "ASSISTANT_ALLOWED_ORIGINS": ",".join(origins),
+               "ASSISTANT_WS_MANAGEMENT_ENDPOINT": f"{base_url}/{STAGE}",
+               "ASSISTANT_RECORDS_DIR": str((state_dir / "records").resolve())}
+        os.environ.update(env)  # other ASSISTANT_* variables (limits, caps) still apply
+        settings = provision(Settings.from_env(), endpoint_url=self.moto_url)
+        os.environ["ASSISTANT_HANDOFF_TOPIC_ARN"] = settings.handoff_topic_arn
+        self.runtime: Runtime = reset_runtime(settings)
+        self.runtime.answerer()  # build the index now, not on the first question
+        self.functions = {settings.answerer_function: "handlers.answerer",
+                          settings.handoff_function: "handlers.handoff"}
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda")
+        self.handler_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="route")
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def handler(self, module: str) -> Any:
+        return importlib.import_module(module).handler
+
+    def invoke(self, function: str, payload: dict[str, Any]) -> Any:
+        """Run a function as Lambda would (used by the worker pool for async invokes)."""
+        name = function.rsplit(":", 1)[-1] if function.startswith("arn:") else function
+        module = self.functions.get(name)
+        if module is None:
+            raise ConfigError(f"no local function {function!r}")
+        try:
+            result = self.handler(module)(payload, None)
+        except Exception:
+            log.exception("function %s failed", name)
+            raise
+        if module == "handlers.handoff":
+            self._to_outbox(payload, result)
+        return result
+
+    def invoke_async(self, function: str, payload: dict[str, Any]) -> None:
+        if function.rsplit(":", 1)[-1] not in self.functions:
+            raise ConfigError(f"no local function {function!r}")
+        self.pool.submit(self._quiet, function, payload)
+
+    def _quiet(self, function: str, payload: dict[str, Any]) -> None:
+        with contextlib.suppress(Exception):  # already logged; an async invoke has nobody to report to
+            self.invoke(function, payload)
+
+    def _to_outbox(self, payload: dict[str, Any], result: dict[str, Any]) -> None:
+        """One file per email fn-handoff published (Slack posts arrive through ``slack_to_outbox``)."""
+        for email in result.get("emails", []):
+            record = {"channel": "email", "handoff_id": result.get("handoff_id"), "kind": email["kind"],
+                      "subject": email["subject"], "body": email["body"], "payload": payload,
+                      "sns_message_id": email["message_id"]}
+            path = self._outbox_file(payload.get("turn_id") or payload.get("turn") or "x", "email", record)
+            print(f"[handoff] {email['subject']} → {path}", flush=True)
+
+    def slack_to_outbox(self, slack_payload: dict[str, Any]) -> None:
+        """What the local gateway's Slack webhook stand-in received."""
+        path = self._outbox_file("x", "slack", {"channel": "slack", "payload": slack_payload})
+        print(f"[slack] {str(slack_payload.get('text', ''))[:80]} → {path}", flush=True)
+
+    def _outbox_file(self, turn: str, channel: str, record: dict[str, Any]) -> Path:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        path = self.outbox / f"{time.strftime('%Y%m%dT%H%M%S')}-{turn}-{channel}-{uuid.uuid4().hex[:6]}.json"
+        path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+        return path
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.handler_pool.shutdown(wait=False, cancel_futures=True)
+        self.moto.stop()

@@ -1,0 +1,72 @@
+"""Creates the tables, topic and secrets (signing key; on the laptop, a Slack webhook pointing at the
+local gateway) in a fresh AWS double (moto), as Pulumi would.
+
+Used by the local gateway at start and by the adapter tests; never against real AWS by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import boto3
+
+from assistant_core.archive.export import BY_DAY_INDEX
+from assistant_core.conversation.tokens import new_key_set
+from assistant_core.settings import Settings
+
+LOCAL_SLACK_PATH = "/local-slack/webhook"
+LOCAL_SLACK_SECRET = "chat-assistant/slack-webhook"
+
+
+def provision(settings: Settings, endpoint_url: str | None = None) -> Settings:
+    """Create everything; returns settings with the topic ARN filled in."""
+    session = boto3.session.Session(region_name=settings.region)
+    ddb: Any = session.client("dynamodb", endpoint_url=endpoint_url)
+    tables = [
+        (settings.sessions_table, [("connection_id", "S", "HASH")]),
+        (settings.transcripts_table, [("session_id", "S", "HASH"), ("turn_index", "N", "RANGE")]),
+        (settings.gaps_table, [("week_iso", "S", "HASH"), ("sk", "S", "RANGE")]),
+    ]
+    # tbl-transcripts' sparse by_day index (infra/data.py), which fn-archive exports a day from.
+    by_day = [("day", "S", "HASH"), ("created_at", "S", "RANGE")]
+    indexes = {settings.transcripts_table: [{
+        "IndexName": BY_DAY_INDEX, "KeySchema": [{"AttributeName": k, "KeyType": r} for k, _, r in by_day],
+        "Projection": {"ProjectionType": "ALL"}}]}
+    existing = set(ddb.list_tables()["TableNames"])
+    for name, keys in tables:
+        if name in existing:
+            continue
+        attributes = {k: t for k, t, _ in keys + (by_day if name in indexes else [])}
+        ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": k, "AttributeType": t} for k, t in attributes.items()],
+                         KeySchema=[{"AttributeName": k, "KeyType": r} for k, _, r in keys],
+                         **({"GlobalSecondaryIndexes": indexes[name]} if name in indexes else {}))
+        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    topic = session.client("sns", endpoint_url=endpoint_url).create_topic(Name="t-handoffs")["TopicArn"]
+    secrets: Any = session.client("secretsmanager", endpoint_url=endpoint_url)
+    _ensure_secret(secrets, settings.signing_key_secret, lambda: new_key_set().to_json())
+    slack = local_slack_url(settings)
+    if slack and not settings.slack_webhook_secret:
+        _ensure_secret(secrets, LOCAL_SLACK_SECRET, lambda: slack, overwrite=True)  # the port changes per run
+        settings = settings.with_(slack_webhook_secret=LOCAL_SLACK_SECRET)
+    return settings.with_(handoff_topic_arn=topic)
+
+
+def local_slack_url(settings: Settings) -> str:
+    """The local gateway's Slack stand-in, served next to its ``@connections`` API; "" off the laptop."""
+    endpoint = settings.ws_management_endpoint
+    if urlsplit(endpoint).hostname not in {"127.0.0.1", "localhost", "::1"}:
+        return ""
+    return urljoin(endpoint, LOCAL_SLACK_PATH)
+
+
+def _ensure_secret(secrets: Any, name: str, value: Callable[[], str], *, overwrite: bool = False) -> None:
+    try:
+        secrets.describe_secret(SecretId=name)
+    except secrets.exceptions.ResourceNotFoundException:
+        secrets.create_secret(Name=name, SecretString=value())
+        return
+    if overwrite:
+        secrets.put_secret_value(SecretId=name, SecretString=value())

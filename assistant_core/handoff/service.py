@@ -1,0 +1,208 @@
+"""fn-handoff's work: apply an event to the session's handoff, then deliver what has not gone out yet.
+
+Delivery is at most once per message and channel across concurrent and retried invocations: the
+record is written with a version check (two invocations cannot both open a handoff), and each
+send is preceded by a claim with a short lease and followed by a "sent" mark. Email goes first;
+Slack is tried even when email failed. A transient failure raises ``DeliveryError`` after both
+channels were tried, so Lambda's async retry repeats only what is still unsent. A Slack 4xx is a
+configuration error: logged, counted (``SlackWebhookErrors``) and not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant_core.errors import AssistantError, StorageError
+from assistant_core.handoff.notice import NoticeContext, render_contact, render_notice
+from assistant_core.handoff.state import (
+    CONTACT_SECONDS,
+    ChannelOff,
+    ChannelRejected,
+    Decision,
+    DeliveryError,
+    Handoff,
+    Message,
+    decide,
+    parse_event,
+)
+from assistant_core.ports import (
+    ChatWebhook,
+    HandoffStore,
+    Metrics,
+    Notifier,
+    StoredHandoff,
+    TranscriptReader,
+    TranscriptTurn,
+)
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 60  # a crashed sender's claim expires after this; a live one finishes well within it
+SAVE_ATTEMPTS = 4
+WAIT_POLLS, POLL_SECONDS = 20, 0.25  # how long to wait for another invocation's send of the same message
+
+
+@dataclass
+class Outcome:
+    handoff_id: str
+    action: str
+    emails: list[tuple[Message, str]] = field(default_factory=list)  # published here, with SNS message ids
+    slack: list[Message] = field(default_factory=list)  # posted here
+    skipped: list[str] = field(default_factory=list)  # sent by another invocation
+
+    def to_result(self) -> dict[str, Any]:
+        emails = [
+            {"key": m.key, "kind": m.kind, "subject": m.subject, "body": m.body, "message_id": ref}
+            for m, ref in self.emails
+        ]
+        first = emails[0] if emails else {}
+        return {
+            "handoff_id": self.handoff_id,
+            "action": self.action,
+            "published": first.get("message_id", ""),
+            "subject": first.get("subject", ""),
+            "emails": emails,
+            "skipped": self.skipped,
+            "slack": [{"key": m.key, "kind": m.kind, "payload": dict(m.slack)} for m in self.slack],
+        }
+
+
+class HandoffService:
+    def __init__(
+        self,
+        *,
+        store: HandoffStore,
+        transcripts: TranscriptReader,
+        notifier: Notifier,
+        chat: ChatWebhook | None,
+        metrics: Metrics,
+        context: NoticeContext,
+        turns: int = 6,
+        now: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store, self.transcripts, self.notifier, self.chat = store, transcripts, notifier, chat
+        self.metrics, self.context, self.turns, self.now, self.sleep = metrics, context, turns, now, sleep
+
+    def handle(self, payload: Mapping[str, Any]) -> Outcome:
+        """Raises ``BadInput`` (drop the event), ``StorageError`` or ``DeliveryError`` (retry it)."""
+        event = parse_event(payload)
+        turns: dict[str, list[TranscriptTurn] | None] = {}  # read once, and only if a notice is rendered
+        for _ in range(SAVE_ATTEMPTS):
+            stored = self.store.load(event.session_id)
+            current = Handoff.from_dict(stored.state) if stored else None
+            decision = decide(current, event, self.now())
+            if decision.send == "notice" and not turns:
+                turns["last"] = self._turns(event.session_id)
+            handoff = self._with_message(decision, turns.get("last"))
+            if self._save(event.session_id, decision, handoff, stored):
+                break
+            log.info("handoff for %s changed under us; applying the event again", event.session_id)
+        else:
+            raise DeliveryError(f"handoff for {event.session_id}: record kept changing")
+        log.info("handoff %s %s by %s", handoff.handoff_id, decision.action, event.event_id)
+        outcome = Outcome(handoff.handoff_id, decision.action)
+        sent = {} if decision.action == "opened" or stored is None else dict(stored.sent)
+        self._deliver(handoff, sent, outcome)
+        return outcome
+
+    def _turns(self, session_id: str) -> list[TranscriptTurn] | None:
+        try:
+            return self.transcripts.last_turns(session_id, self.turns)
+        except StorageError:  # the notice still goes out, with the link instead of the excerpt
+            log.exception("could not read the transcript of %s for a handoff notice", session_id)
+            return None
+
+    def _with_message(self, decision: Decision, turns: list[TranscriptTurn] | None) -> Handoff:
+        h = decision.handoff
+        if decision.send == "notice":
+            r = render_notice(h, turns, self.context)
+        elif decision.send == "contact":
+            notice = next((m for m in h.messages if m.kind == "notice"), None)
+            r = render_contact(h, self.context, notice.subject if notice else "")
+        else:
+            return h
+        return h.with_message(decision.send, r.subject, r.body, r.slack)
+
+    def _save(self, session_id: str, decision: Decision, h: Handoff, stored: StoredHandoff | None) -> bool:
+        if decision.action == "duplicate":
+            return True  # a redelivered event: nothing to write, but unsent messages still go out below
+        version, ttl = stored.version if stored else 0, int(h.opened_at + CONTACT_SECONDS)
+        if decision.action == "opened":
+            return self.store.put(session_id, h.to_dict(), version, ttl)
+        return self.store.update(session_id, h.to_dict(), version, ttl)
+
+    def _deliver(self, h: Handoff, sent: Mapping[str, str], outcome: Outcome) -> None:
+        failed: list[str] = []
+        for channel in ("email", "slack"):
+            if channel == "slack" and self.chat is None:
+                log.info("no Slack webhook configured: handoff %s goes by email only", h.handoff_id)
+                continue
+            for message in h.messages:  # in order: a follow-up never overtakes its notice on a channel
+                key = f"{message.key}/{channel}"
+                if key in sent:
+                    continue
+                if not self._send(h, message, channel, key, outcome):
+                    failed.append(key)
+                    break
+        if failed:
+            raise DeliveryError(f"handoff {h.handoff_id}: not delivered yet: {', '.join(failed)}")
+
+    def _send(self, h: Handoff, message: Message, channel: str, key: str, outcome: Outcome) -> bool:
+        now = self.now()
+        if not self.store.claim(h.session_id, h.handoff_id, key, now=now, lease_until=now + LEASE_SECONDS):
+            return self._settled_elsewhere(h, key, outcome)
+        try:
+            ref = self._post(message, channel, outcome)
+        except ChannelOff as e:
+            log.info("handoff %s: %s not sent: %s", h.handoff_id, key, e)
+            self._quietly(self.store.release, h.session_id, key)
+            return True  # not set up: nothing to retry, nothing to alarm
+        except ChannelRejected as e:
+            log.error(
+                "configuration error: Slack refused handoff %s (%s %s): fix the webhook secret or channel; "
+                "staff get the email only",
+                h.handoff_id,
+                e.status,
+                e.code,
+            )
+            self.metrics.count("SlackWebhookErrors")
+            ref = f"rejected: {e.status} {e.code}"  # retrying cannot fix a revoked webhook
+        except AssistantError as e:
+            log.error("handoff %s: %s not delivered: %s", h.handoff_id, key, e)
+            self._quietly(self.store.release, h.session_id, key)
+            return False
+        self._quietly(self.store.mark_sent, h.session_id, key, ref)
+        return True
+
+    def _settled_elsewhere(self, h: Handoff, key: str, outcome: Outcome) -> bool:
+        """The claim is taken: wait briefly for the other sender; if it never finishes, Lambda retries later."""
+        for _ in range(WAIT_POLLS):
+            stored = self.store.load(h.session_id)
+            if stored is None or stored.state.get("handoff_id") != h.handoff_id or key in stored.sent:
+                outcome.skipped.append(key)  # sent, or this handoff was replaced by a newer one
+                return True
+            self.sleep(POLL_SECONDS)
+        log.warning("handoff %s: %s is still being sent elsewhere (or its sender died)", h.handoff_id, key)
+        return False
+
+    def _post(self, message: Message, channel: str, outcome: Outcome) -> str:
+        if channel == "email":
+            message_id = self.notifier.publish(message.subject, message.body)
+            outcome.emails.append((message, message_id))
+            return message_id or "sent"
+        assert self.chat is not None
+        self.chat.post(message.slack)
+        outcome.slack.append(message)
+        return "ok"
+
+    @staticmethod
+    def _quietly(fn: Callable[..., None], *args: str) -> None:
+        # After a send, a lost mark only risks a repeat on a later retry; raising would cause one now.
+        try:
+            fn(*args)
+        except StorageError:
+            log.exception("could not record delivery state %s", args[1:])
