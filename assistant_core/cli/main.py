@@ -125,7 +125,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     questions = load_questions(Path(args.questions))
     answerer, *_ = local_answerer(_settings(args), CollectingPoster())
     report = run_eval(answerer, questions)
-    print(json.dumps(report.summary()) if args.json else format_report(report))
+    print(json.dumps(report.as_dict(), ensure_ascii=False) if args.json else format_report(report))
     return 0
 
 
