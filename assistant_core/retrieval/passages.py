@@ -14,6 +14,9 @@ class Passage:
     source: str = ""  # path or URI of the document the passage came from
     score: float = 0.0  # normalised to 0..1 by the retriever
     chunk_id: str = ""
+    # The hybrid index's two signals behind ``score`` (0 when a retriever does not provide them).
+    lexical: float = 0.0  # share of the query's information (IDF) the chunk matches
+    semantic: float = 0.0  # cosine similarity of query and chunk vectors
     id: str = ""  # per-turn id, assigned by number_passages
 
     def citation(self) -> dict[str, str]:
