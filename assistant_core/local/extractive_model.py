@@ -12,7 +12,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,38 +25,59 @@ _HUMAN = re.compile(
     r"\b(real|live|actual)\s+(person|human|agent|people)\b|\b(talk|speak|chat)\s+(to|with)\s+(a|an|some|your)?\s*"
     r"(one|body|person|human|agent|staff|team|manager|representative|rep|someone|somebody)\b|\bhuman\b"
     r"|\b(call|ring|phone) me\b|\bcustomer (service|support) (agent|rep)|\bescalate\b|\bsomeone from\b"
-    r"|\bput me through\b|\bnot? (want|talk to) a bot\b|\bcan someone (look|check)\b|\blook into (my|it|this)\b",
+    r"|\bput me through\b|\bnot? (want|talk to) a bot\b|\bnot a bot\b|\bcan someone (look|check|call)\b"
+    r"|\blook into (my|it|this)\b|\bcall me back\b|\bremote (into|in to|access)\b",
     re.I,
 )
 _ACCOUNT = re.compile(
-    r"#\s?[A-Z]{0,4}-?\d{3,}|\border\s*(no\.?|number|#)|\b[A-Z]{2}-\d{4,}\b"
+    r"#\s?[A-Z]{0,4}-?\d{3,}|\border\s*(no\.?|number|#)|\border \d{4,}\b|\b[A-Z]{1,4}-\d{4,}\b"
     r"|\bmy (order|parcel|package|account|card|payment|refund|subscription|box|delivery)\b.*\b("
     r"where|hasn'?t|has not|didn'?t|not (arrived|received|come|working)|never arrived|missing|stuck|"
     r"twice|double|hacked)\b|\blocked out\b"
-    r"|\b(charged|billed) (me )?(twice|double|two times)\b|\bwhere is my\b|\bwhy (was|were|did|is) (i|my)\b",
+    r"|\b(charged|billed) (me )?(twice|double|two times)\b|\bcharged twice\b|\bwhere is my\b"
+    r"|\bwhy (was|were|did|is) (i|my)\b|\b(refund|cancel) my\b|\b(delete|erase) (all )?(the )?(personal )?data\b"
+    r"|\bgdpr\b|\b(tax )?receipt for\b|\bsend (me )?(a |my )?(receipt|invoice)\b",
     re.I,
 )
 _COMPLAINT = re.compile(
     r"\b(furious|angry|unacceptable|disgusted|outraged|ridiculous|terrible service|worst|"
     r"(make|file|lodge|raise) an? (formal )?complaint|soaked|ruined|"
-    r"fed up|sick of|scam|rip-?off|lawyer|sue you|disappointed|appalling|useless)\b",
+    r"fed up|sick of|scam|rip-?off|lawyer|sue you|disappointed|appalling|useless|rude|nobody has|"
+    r"i want answers|escalate)\b",
     re.I,
 )
 _UNSAFE = re.compile(
     r"\b(emergency|ambulance|allergic reaction|anaphyla\w*|can'?t breathe|poison\w*|overdose|chest pain|"
     r"suicid\w*|kill myself|self-harm|seizure|unconscious|burn(ed|t) (myself|my)|hospital|swelling|"
-    r"struggling to breathe|trouble breathing)\b",
+    r"struggling to breathe|trouble breathing|(started|is|was|keeps) smoking|smoke (is )?coming|burning smell|"
+    r"smells? (like )?burn\w*|on fire|"
+    r"electric shock|logged into my bank|bank account (was |got )?(hacked|emptied))\b",
     re.I,
 )
 _ABUSE = re.compile(r"\b(fuck\w*|shit\w*|bitch\w*|asshole|cunt|idiot bot|stupid bot|retard\w*)\b", re.I)
 
-ANSWER_MIN = 0.30  # a passage this strong answers whatever the wording
-# Weaker matches still answer when (nearly) every word of the question is shop vocabulary.
-ANSWER_IF_KNOWN = ((0.8, 0.11), (0.66, 0.22))  # (share of query terms the docs use, best score)
-OFF_TOPIC_KNOWN = 0.5  # below this share of known terms, a miss is off-topic rather than a gap
-VAGUE_TERMS = 2  # questions with this few content terms may be too vague to answer
-TIE_RATIO = 0.9
+VAGUE_TERMS = 2  # questions with this few content terms and a pronoun ("can I change it?") need a subject
 _PRONOUN = re.compile(r"\b(it|this|that|they|them|these|those)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the evidence is strong and unambiguous enough to answer, on the hybrid index's fused score.
+
+    Fitted on examples/office-help and reported on examples/help-center by ``bench/fit_decisions.py``. The
+    margin between the best and the second doc is the strongest single signal that the best doc is the
+    right one (AUC 0.83 on the tuning set, against 0.75 for the best score alone).
+    """
+
+    decline_below: float = 0.32  # best doc weaker than this: nothing relevant, decline
+    off_topic_below: float = 0.12  # ... and this weak: not about the site at all
+    sole_margin: float = 0.12  # best doc ahead of the next by this much: answer from it alone
+    pair_min: float = 0.4  # two docs both this strong, well ahead of the third: answer from both
+    pair_gap: float = 0.08
+    clarify_ratio: float = 0.85  # docs within this share of the best compete: ask which one is meant
+
+
+FITTED = Thresholds()
 
 
 @dataclass(frozen=True)
@@ -68,19 +89,13 @@ class Decision:
 class ExtractiveModel:
     model_id = "extractive-v1"
 
-    def __init__(self, *, pace_seconds: float = 0.0, seed: int = 7, vocabulary: Callable[[str], bool] | None = None):
+    def __init__(self, *, pace_seconds: float = 0.0, seed: int = 7, thresholds: Thresholds = FITTED) -> None:
         self._pace = pace_seconds
         self._seed = seed
-        self._in_docs = vocabulary  # "does this term occur in the docs?"; None: assume it does
-
-    def _known_share(self, question: str) -> float:
-        q = list(dict.fromkeys(terms(question)))
-        if not q or self._in_docs is None:
-            return 1.0
-        return sum(1 for t in q if self._in_docs(t)) / len(q)
+        self._thresholds = thresholds
 
     def stream(self, request: ModelRequest) -> Iterator[ModelEvent]:
-        decision = decide(request.question, list(request.passages), self._known_share(request.question))
+        decision = decide(request.question, list(request.passages), self._thresholds)
         payload = json.dumps(decision.tool_input, ensure_ascii=False)
         rng = random.Random(int(hashlib.sha1(f"{self._seed}:{request.question}".encode()).hexdigest()[:8], 16))
         yield ToolStart(decision.tool, f"tooluse_{rng.getrandbits(40):010x}")
@@ -98,13 +113,13 @@ class ExtractiveModel:
         )
 
 
-def decide(question: str, passages: Sequence[Passage], known: float = 1.0) -> Decision:
-    """Pick the tool; ``known`` is the share of the question's terms that occur in the docs at all."""
+def decide(question: str, passages: Sequence[Passage], thresholds: Thresholds = FITTED) -> Decision:
+    """Pick the tool from the question's wording (people, complaints, safety) and the retrieval evidence."""
     q = question.strip()
     if _UNSAFE.search(q):
         return _hand_off("unsafe", f"Visitor may be unsafe and needs a person now: {q}")
     if _ABUSE.search(q):
-        return Decision(DECLINE, {"reason": "abuse", "message": "I'm here to help with questions about our shop."})
+        return _decline("abuse", "I'm here to help with questions about our help centre.")
     if _HUMAN.search(q):
         return _hand_off("visitor_request", f"Visitor asked to talk to a person: {q}")
     if _COMPLAINT.search(q):
@@ -112,45 +127,37 @@ def decide(question: str, passages: Sequence[Passage], known: float = 1.0) -> De
     if _ACCOUNT.search(q):
         return _hand_off("account_specific", f"Visitor needs their own order or account looked at: {q}")
 
+    t = thresholds
     q_terms = list(dict.fromkeys(terms(q)))
-    if not q_terms or (len(q_terms) <= VAGUE_TERMS and _PRONOUN.search(q)) or (len(q_terms) == 1 and _spread(passages)):
+    if q_terms and len(q_terms) <= VAGUE_TERMS and _PRONOUN.search(q):
         return _clarify(passages)
     best = passages[0].score if passages else 0.0
-    if best >= ANSWER_MIN or any(known >= k and best >= b for k, b in ANSWER_IF_KNOWN):
-        return _answer(q_terms, passages)
-    if known < OFF_TOPIC_KNOWN or not passages:
-        return Decision(
-            DECLINE,
-            {
-                "reason": "off_topic",
-                "message": "Sorry, I can only help with questions about our shop, orders and products.",
-            },
-        )
-    return Decision(
-        DECLINE, {"reason": "not_in_knowledge", "message": "Sorry, I couldn't find that in our help centre."}
-    )
+    if best < t.decline_below:
+        if best < t.off_topic_below:
+            return _decline("off_topic", "Sorry, I can only help with questions about our help centre.")
+        return _decline("not_in_knowledge", "Sorry, I couldn't find that in our help centre.")
+    scores = [p.score for p in passages[:3]] + [0.0, 0.0]
+    if best - scores[1] >= t.sole_margin:
+        return _answer(q_terms, passages[:1])
+    if scores[1] >= t.pair_min and scores[1] - scores[2] >= t.pair_gap:
+        return _answer(q_terms, passages[:2])
+    competing = [p for p in passages[:4] if p.score >= t.clarify_ratio * best]
+    if len(competing) >= 2:
+        return _clarify(competing)
+    return _decline("not_in_knowledge", "Sorry, I couldn't find that in our help centre.")
 
 
-def _spread(passages: Sequence[Passage]) -> bool:
-    """Strong matches spread over three or more documents: the question fits many topics."""
-    if not passages or passages[0].score < 0.5:
-        return False
-    close = {p.source for p in passages if p.score >= TIE_RATIO * passages[0].score}
-    return len(close) >= 3
+def _decline(reason: str, message: str) -> Decision:
+    return Decision(DECLINE, {"reason": reason, "message": message})
 
 
-def _answer(q_terms: list[str], passages: Sequence[Passage]) -> Decision:
-    top = passages[0]
-    chosen = [top]
-    for p in passages[1:3]:
-        if p.source != top.source and p.score >= 0.85 * top.score and len(chosen) < 2:
-            chosen.append(p)
+def _answer(q_terms: list[str], chosen: Sequence[Passage]) -> Decision:
+    """The question's most relevant sentences: up to three from the best passage, one from a second."""
     wanted = set(q_terms)
     picked: list[str] = []
-    for p in chosen:
-        ranked = _rank_sentences(p.text, wanted)
-        picked += ranked[: 3 if p is top else 1]
-    text = _join(picked) or top.text[:600]
+    for n, p in enumerate(chosen):
+        picked += _rank_sentences(p.text, wanted)[: 3 if n == 0 else 1]
+    text = _join(picked) or chosen[0].text[:600]
     return Decision(ANSWER, {"citation_ids": [p.id for p in chosen], "text": text[:MAX_ANSWER_CHARS]})
 
 
