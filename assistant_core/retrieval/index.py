@@ -160,7 +160,9 @@ class LocalIndex:
             raise RetrievalError(f"query embedding failed: {e}") from e
         if not qv.any():
             return None
-        return self._vectors @ qv
+        # einsum's own loop, not BLAS: on small matrices a multi-threaded gemv spends far longer waking its
+        # threads than multiplying (8 ms against 0.2 ms for 3,700 chunks on a 2-core machine).
+        return np.einsum("ij,j->i", self._vectors, qv.astype(np.float32, copy=False))
 
     def retrieve(self, query: str, k: int) -> list[Passage]:
         """The ``Retriever`` port."""
