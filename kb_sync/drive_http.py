@@ -1,21 +1,25 @@
 """HTTP to the Drive v3 API: retries 429/5xx with backoff, honours ``Retry-After``, counts requests.
 
+The backoff and the ``Retry-After`` reading are the assistant's one copy (``assistant_core.resilience``).
+
 The session is a ``google.auth.transport.requests.AuthorizedSession`` (it adds the bearer token and
 refreshes it once on a 401); the base URL is configurable for tests and proxies.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import google.auth.exceptions
 import requests
+
+from assistant_core.clock import SYSTEM_CLOCK
+from assistant_core.ports import Clock
+from assistant_core.resilience import RetryPolicy, parse_retry_after
 
 from .errors import DriveApiError, DriveAuthError, DriveUnavailable, FileSkipped
 
@@ -39,8 +43,9 @@ class DriveHttp:
         max_delay: float = 32.0,
         max_retry_after: float = 120.0,
         timeout: float | tuple[float, float] = (10.0, 60.0),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = SYSTEM_CLOCK.sleep,
         jitter: Callable[[], float] = random.random,
+        clock: Clock = SYSTEM_CLOCK,  # reads "now" for a Retry-After given as an HTTP date
     ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
@@ -51,6 +56,7 @@ class DriveHttp:
         self.timeout = timeout
         self.sleep = sleep
         self.jitter = jitter
+        self.clock = clock
         self.requests_made = 0
         self._count_lock = threading.Lock()
 
@@ -126,26 +132,15 @@ class DriveHttp:
     def _backoff(self, attempt: int, retry_after: str | None, why: str) -> None:
         if attempt + 1 >= self.max_attempts:
             return
-        delay = _retry_after_seconds(retry_after)
-        if delay is not None and delay > self.max_retry_after:
-            raise DriveUnavailable(f"Drive asked us to wait {delay:.0f}s ({why}); trying next tick")
-        if delay is None:
-            delay = min(self.max_delay, self.base_delay * 2**attempt) * (0.5 + self.jitter() / 2)
+        asked = parse_retry_after(retry_after, self.clock.time())
+        if asked is not None and asked > self.max_retry_after:
+            raise DriveUnavailable(f"Drive asked us to wait {asked:.0f}s ({why}); trying next tick")
+        # Equal jitter (floor 0.5), as this client always waited: a rate-limited Drive is not asked again at once.
+        # Built per wait: the tunables are plain attributes a caller may change.
+        policy = RetryPolicy(self.max_attempts, self.base_delay, self.max_delay, floor=0.5)
+        delay = policy.delay(attempt, self.jitter(), asked)
         log.warning("kb_sync: Drive %s; retry %d in %.1fs", why, attempt + 1, delay)
         self.sleep(delay)
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _error_of(response: requests.Response) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""What one sync run did, for people (``summary()``) and for logs/metrics (``as_dict()``)."""
+"""What one sync run did, for people (``summary()``), logs (``as_dict()``) and alarms (``metrics()``)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,16 @@ class SyncReport:
         if self.error:
             lines.append(f"  FAILED: {self.error}")
         return "\n".join(lines)
+
+    def metrics(self) -> dict[str, int]:
+        """The run's counts for the EMF line fn-kb-sync prints (names watched by the alarms in infra/)."""
+        return {
+            "KbDocsAdded": len(self.added),
+            "KbDocsUpdated": len(self.updated) + len(self.moved),
+            "KbDocsDeleted": len(self.deleted),
+            "KbDocsSkipped": len(self.skipped),
+            "KbSyncFailed": 0 if self.ok else 1,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -1,53 +1,52 @@
-"""Bounded retries with jittered backoff for AWS calls, and ClientError → domain error mapping."""
+"""Bounded retries for AWS store calls, on the one backoff (``resilience.Retrier``) and the one error
+mapping (``translate``).
+
+botocore's standard retries run underneath (aws/clients.py); on top, throttling, write conflicts
+and 5xx get a few short jittered attempts more; everything else surfaces at once.
+"""
 
 from __future__ import annotations
 
 import logging
-import random
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..clock import SYSTEM_CLOCK
 from ..errors import StorageError, Throttled
+from ..resilience import Retrier, RetryPolicy
+from .translate import code_of, error_code, is_retryable, storage_error
 
+__all__ = ["call", "code_of", "storage_error"]  # code_of and storage_error: the adapters' one import
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RETRYABLE = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "RequestLimitExceeded",
-    "TransactionConflictException", "InternalServerError", "ServiceUnavailable", "LimitExceededException",
-    "TooManyRequestsException",
-})
 
-
-def code_of(e: ClientError) -> str:
-    return str(e.response.get("Error", {}).get("Code", ""))
+def _answered_retryable(error: Exception) -> bool:
+    # Transport failures are not retried here: they surface as StorageError and the invocation's
+    # own retry (Lambda, or the visitor resending) comes back later.
+    return isinstance(error, ClientError) and is_retryable(error)
 
 
 def call(what: str, fn: Callable[[], T], *, attempts: int = 4, base: float = 0.05,
-         sleep: Callable[[float], None] = time.sleep) -> T:
-    """Run ``fn``; retry throttling/conflicts (botocore already retried once more underneath).
+         sleep: Callable[[float], None] = SYSTEM_CLOCK.sleep) -> T:
+    """Run ``fn``; retry what ``translate.is_retryable`` accepts of the service's answers.
 
     Other ``ClientError``s surface unchanged so callers can act on their codes; exhausted retries
     become ``Throttled`` and transport failures ``StorageError``.
     """
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except ClientError as e:
-            if code_of(e) not in RETRYABLE:
-                raise
-            if attempt == attempts - 1:
-                raise Throttled(f"{what}: still {code_of(e)} after {attempts} attempts") from e
-            delay = base * (2**attempt) * (0.5 + random.random())
-            log.info("%s: %s, retrying in %.0f ms", what, code_of(e), delay * 1000)
-            sleep(delay)
-        except BotoCoreError as e:
-            raise StorageError(f"{what}: {e}") from e
-    raise AssertionError("unreachable")
+    # Equal jitter (floor 0.5): a conflicting writer is not asked to come back at once.
+    retrier = Retrier(RetryPolicy(attempts=attempts, base_delay=base, max_delay=1.0, floor=0.5), sleep=sleep)
 
+    def on_retry(error: Exception, delay: float) -> None:
+        log.info("%s: %s, retrying in %.0f ms", what, error_code(error), delay * 1000)
 
-def storage_error(what: str, e: ClientError) -> StorageError:
-    return StorageError(f"{what}: {code_of(e)}: {e.response.get('Error', {}).get('Message', '')}")
+    try:
+        return retrier.run(fn, retryable=_answered_retryable, on_retry=on_retry)
+    except ClientError as e:
+        if not _answered_retryable(e):
+            raise
+        raise Throttled(f"{what}: still {error_code(e)} after {attempts} attempts") from e
+    except BotoCoreError as e:
+        raise StorageError(f"{what}: {e}") from e

@@ -14,12 +14,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from assistant_core.observability.emf import EmfMetrics, stdout_line
 from assistant_core.observability.turn_metrics import audit_detail, emf_record
 
+from ..clock import parse_iso
 from ..errors import AssistantError, StorageError
 from ..ports import TurnRecord
-from .emf import stdout_line
-from .retry import storage_error
+from .translate import storage_error
 
 log = logging.getLogger(__name__)
 SOURCE = "website-assistant"
@@ -53,16 +54,17 @@ class EventBridgeAudit:
 class TurnTelemetry:
     def __init__(self, stage: str, audit: EventBridgeAudit | None, write: Callable[[str], None] = stdout_line) -> None:
         self.stage, self.audit, self.write = stage, audit, write
+        self._metrics = EmfMetrics(stage, out=lambda line: self.write(line))  # follows a replaced ``write``
 
     def turn_finished(self, record: TurnRecord) -> None:
         try:
-            self.write(json.dumps(emf_record(record, self.stage), ensure_ascii=False, separators=(",", ":")))
+            self._metrics.put(emf_record(record, self.stage))
         except (OSError, ValueError, TypeError):
             log.exception("could not write the metrics of turn %s", record.turn_id)
         if self.audit is None:
             return
         try:
-            when = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
+            when = parse_iso(record.created_at)
             self.audit.publish(audit_detail(record), when)
         except (AssistantError, ValueError) as e:
             log.warning("audit event of turn %s not delivered: %s", record.turn_id, e)

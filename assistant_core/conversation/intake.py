@@ -1,4 +1,4 @@
-"""Rules for each visitor frame (DESIGN §5): validate, rate-limit, de-duplicate, one turn at a time,
+"""Rules for each visitor frame: validate, rate-limit, de-duplicate, one turn at a time,
 daily cap. Pure over the ``SessionStore`` port; the handler posts the frames and invokes the answerer.
 """
 
@@ -6,24 +6,23 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema
 
-from assistant_core.conversation import frames
+from assistant_core.clock import SYSTEM_CLOCK
+from assistant_core.conversation import email_address, frames
 from assistant_core.conversation.frames import Frame
 from assistant_core.conversation.input_checks import TooLong, clean_question
 from assistant_core.conversation.sessions import Busy, SessionFull, SessionStore, TurnJob
 from assistant_core.errors import BadInput
+from assistant_core.ports import Clock
 
 log = logging.getLogger(__name__)
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64}
-_EMAIL = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"
 _TURN = {"type": "string", "pattern": "^t[0-9]{1,9}$"}
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "send": {"required": ["action", "id", "text"],
@@ -31,7 +30,8 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                             "page": {"type": "string", "maxLength": 2048}}},
     "contact": {"required": ["action", "turn", "email"],
                 "properties": {"action": {}, "turn": _TURN,
-                               "email": {"type": "string", "maxLength": 254, "pattern": _EMAIL},
+                               "email": {"type": "string", "maxLength": email_address.MAX_LENGTH,
+                                         "pattern": email_address.PATTERN},
                                "note": {"type": "string", "maxLength": 1000}}},
     "stop": {"required": ["action", "turn"], "properties": {"action": {}, "turn": _TURN}},
     "ping": {"required": ["action"], "properties": {"action": {}}},
@@ -62,8 +62,8 @@ class Reply:
 
 class MessageIntake:
     def __init__(self, store: SessionStore, limits: Limits, management_endpoint: str,
-                 now: Callable[[], float] = time.time) -> None:
-        self.store, self.limits, self.endpoint, self.now = store, limits, management_endpoint, now
+                 clock: Clock = SYSTEM_CLOCK) -> None:
+        self.store, self.limits, self.endpoint, self.clock = store, limits, management_endpoint, clock
 
     def handle(self, connection_id: str, body: Any) -> Reply:
         try:
@@ -108,7 +108,7 @@ class MessageIntake:
         turn_id = f"t{slot.index}"
         if not slot.fresh:  # a resend: acknowledge the same turn again, never answer twice
             return Reply([frames.ack(client_id, turn_id)])
-        now = self.now()
+        now = self.clock.time()
         per_minute, per_burst = self.store.hit_rate(connection_id, now)
         if per_minute > self.limits.per_minute or per_burst > self.limits.burst:
             self.store.release_turn(session_id, client_id, slot.index)
@@ -119,7 +119,7 @@ class MessageIntake:
         except Busy:
             self.store.release_turn(session_id, client_id, slot.index)
             return Reply([frames.error("busy")])
-        day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
+        day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")  # the same reading as the rate window
         if self.store.count(f"cap#{day}", 2 * 86400) > self.limits.daily_turn_cap:
             log.warning("daily turn cap of %d reached", self.limits.daily_turn_cap)
             self.store.end_turn(connection_id, turn_id)

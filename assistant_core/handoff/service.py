@@ -11,11 +11,11 @@ configuration error: logged, counted (``SlackWebhookErrors``) and not retried.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant_core.clock import SYSTEM_CLOCK
 from assistant_core.errors import AssistantError, StorageError
 from assistant_core.handoff.notice import NoticeContext, render_contact, render_notice
 from assistant_core.handoff.state import (
@@ -31,6 +31,7 @@ from assistant_core.handoff.state import (
 )
 from assistant_core.ports import (
     ChatWebhook,
+    Clock,
     HandoffStore,
     Metrics,
     Notifier,
@@ -81,11 +82,10 @@ class HandoffService:
         metrics: Metrics,
         context: NoticeContext,
         turns: int = 6,
-        now: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store, self.transcripts, self.notifier, self.chat = store, transcripts, notifier, chat
-        self.metrics, self.context, self.turns, self.now, self.sleep = metrics, context, turns, now, sleep
+        self.metrics, self.context, self.turns, self.clock = metrics, context, turns, clock
 
     def handle(self, payload: Mapping[str, Any]) -> Outcome:
         """Raises ``BadInput`` (drop the event), ``StorageError`` or ``DeliveryError`` (retry it)."""
@@ -94,7 +94,7 @@ class HandoffService:
         for _ in range(SAVE_ATTEMPTS):
             stored = self.store.load(event.session_id)
             current = Handoff.from_dict(stored.state) if stored else None
-            decision = decide(current, event, self.now())
+            decision = decide(current, event, self.clock.time())
             if decision.send == "notice" and not turns:
                 turns["last"] = self._turns(event.session_id)
             handoff = self._with_message(decision, turns.get("last"))
@@ -152,7 +152,7 @@ class HandoffService:
             raise DeliveryError(f"handoff {h.handoff_id}: not delivered yet: {', '.join(failed)}")
 
     def _send(self, h: Handoff, message: Message, channel: str, key: str, outcome: Outcome) -> bool:
-        now = self.now()
+        now = self.clock.time()
         if not self.store.claim(h.session_id, h.handoff_id, key, now=now, lease_until=now + LEASE_SECONDS):
             return self._settled_elsewhere(h, key, outcome)
         try:
@@ -185,7 +185,7 @@ class HandoffService:
             if stored is None or stored.state.get("handoff_id") != h.handoff_id or key in stored.sent:
                 outcome.skipped.append(key)  # sent, or this handoff was replaced by a newer one
                 return True
-            self.sleep(POLL_SECONDS)
+            self.clock.sleep(POLL_SECONDS)
         log.warning("handoff %s: %s is still being sent elsewhere (or its sender died)", h.handoff_id, key)
         return False
 

@@ -11,11 +11,12 @@ the record, so a retried invocation re-sends exactly what did not go out yet.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from assistant_core.conversation.email_address import MAX_LENGTH as EMAIL_MAX_LENGTH
+from assistant_core.conversation.email_address import is_email
 from assistant_core.errors import AssistantError, BadInput, ConfigError
 
 WINDOW_SECONDS = 600  # at most one notice per session per 10 minutes
@@ -23,7 +24,6 @@ CONTACT_SECONDS = 24 * 3600  # contact details still attach to a handoff this ol
 MAX_EVENTS = 20
 REASONS = frozenset({"visitor_request", "account_specific", "complaint", "unsafe", "out_of_knowledge", "other"})
 _LIMITS = {"summary": 500, "question": 1000, "page_url": 2000, "downgrade": 100, "created_at": 40}
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # the intake's rule (conversation/intake.py), checked again here
 
 
 class DeliveryError(AssistantError):
@@ -74,8 +74,8 @@ def parse_event(payload: Mapping[str, Any]) -> HandoffEvent:
         raise BadInput(f"{kind} event without session_id")
     connection_id = _text(payload, "connection_id", 200)
     if kind == "contact":
-        email, note = _text(payload, "email", 254), _text(payload, "note", 1000)
-        if not EMAIL.match(email):
+        email, note = _text(payload, "email", EMAIL_MAX_LENGTH), _text(payload, "note", 1000)
+        if not is_email(email):  # the intake's rule, checked again: the event may not come from the intake
             raise BadInput("contact event with an invalid email address")
         turn = _text(payload, "turn", 20)
         return HandoffEvent(kind, session_id, turn, connection_id, reason="visitor_request", email=email, note=note)

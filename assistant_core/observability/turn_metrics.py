@@ -1,18 +1,18 @@
 """What one finished turn tells the operator: an EMF metrics record and an audit event detail.
 
-Pure builders over a ``TurnRecord``; ``aws/telemetry.py`` prints the first and sends the second.
-EMF (reference/wire-facts.md): every metric and dimension named in ``_aws`` is also a root key.
+Pure builders over a ``TurnRecord``; ``aws/telemetry.py`` prints the first (through the one EMF
+printer, ``observability/emf.py``) and sends the second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
+from assistant_core.clock import parse_iso
+from assistant_core.observability.emf import emf
 from assistant_core.ports import TurnRecord
 
-NAMESPACE = "WebsiteAssistant"
 # Outcome -> metric name. Exactly one is 1 per turn: a downgraded turn counts as Downgrade only,
 # even though the visitor saw a hand_off, so HandOff means "the model chose to hand off".
 OUTCOMES = {
@@ -42,27 +42,8 @@ def _measured(values: Mapping[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def emf(stage: str, metrics: Mapping[str, tuple[int, str]], timestamp: int, **fields: Any) -> dict[str, Any]:
-    """An EMF record: ``metrics`` maps name -> (value, unit); ``fields`` are searchable, not metrics."""
-    return {
-        "_aws": {
-            "Timestamp": timestamp,
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [["Stage"]],
-                    "Metrics": [{"Name": n, "Unit": u} for n, (_, u) in metrics.items()],
-                }
-            ],
-        },
-        "Stage": stage,
-        **{n: v for n, (v, _) in metrics.items()},
-        **fields,
-    }
-
-
 def timestamp_ms(created_at: str) -> int:
-    return int(datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp() * 1000)
+    return int(parse_iso(created_at).timestamp() * 1000)
 
 
 def emf_record(record: TurnRecord, stage: str) -> dict[str, Any]:

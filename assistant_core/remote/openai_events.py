@@ -8,12 +8,13 @@ gate judge the result, so a sloppy server can cost a hand-off but never an uncit
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from assistant_core.answering.model_events import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 
+from ..clock import SYSTEM_CLOCK
 from ..errors import ModelError, ModelThrottled, ModelUnavailable
+from ..ports import Clock
 
 # OpenAI finish_reason → the stop reasons the gate knows (Bedrock's vocabulary).
 FINISH_REASONS = {
@@ -26,8 +27,8 @@ FINISH_REASONS = {
 
 
 class OpenAIStreamMapper:
-    def __init__(self, started: float) -> None:
-        self._started = started
+    def __init__(self, started: float, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._started, self._clock = started, clock  # ``started``: the clock's monotonic time of the request
         self._calls: dict[Any, bool] = {}  # key -> ToolStart emitted
         self._early_args: dict[Any, list[str]] = {}  # arguments seen before the call's name
         self.finished = False
@@ -49,7 +50,7 @@ class OpenAIStreamMapper:
             events += self._choice(choice)
         usage = chunk.get("usage")
         if isinstance(usage, dict):
-            latency = round((time.monotonic() - self._started) * 1000)
+            latency = round((self._clock.monotonic() - self._started) * 1000)
             tokens_in, tokens_out = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
             events.append(Usage(tokens_in, tokens_out, latency))
         return events

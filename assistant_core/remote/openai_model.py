@@ -8,7 +8,6 @@ become the same neutral events as Bedrock's, so the citation gate judges both al
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,9 @@ import urllib3
 
 from assistant_core.answering.model_events import ModelEvent, ModelRequest
 
+from ..clock import SYSTEM_CLOCK
 from ..errors import ModelError, ModelThrottled, ModelUnavailable
+from ..ports import Clock
 from ..resilience import CircuitBreaker, Retrier, RetryPolicy
 from .openai_events import OpenAIStreamMapper, error_from_body
 from .sse import sse_data
@@ -54,6 +55,7 @@ class OpenAICompatibleModel:
         read_timeout: float = 60.0,  # local models on a CPU can take a while over a long prompt
         retrier: Retrier | None = None,
         pool: urllib3.PoolManager | None = None,
+        clock: Clock = SYSTEM_CLOCK,  # times the stream for the Usage event's latency
     ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
@@ -62,16 +64,17 @@ class OpenAICompatibleModel:
         self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._pool = pool or urllib3.PoolManager(num_pools=2, maxsize=8, retries=False)
         self.retrier = retrier or Retrier(RetryPolicy(), CircuitBreaker())
+        self._clock = clock
 
     def stream(self, request: ModelRequest) -> Iterator[ModelEvent]:
         body = json.dumps(chat_request(self.model, request), ensure_ascii=False).encode("utf-8")
-        started = time.monotonic()
+        started = self._clock.monotonic()
         response = self.retrier.run(
             lambda: self._open(body),
             retryable=lambda e: isinstance(e, ModelError) and e.retryable,
             fail_fast=lambda: ModelUnavailable("openai: circuit open, not calling the model", code="circuit_open"),
         )
-        return _OpenAIEvents(response, started)
+        return _OpenAIEvents(response, OpenAIStreamMapper(started, self._clock))
 
     def _open(self, body: bytes) -> urllib3.BaseHTTPResponse:
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream", "Accept-Encoding": "identity"}
@@ -109,9 +112,9 @@ def http_error(status: int, body: bytes) -> ModelError:
 class _OpenAIEvents:
     """Neutral events from the SSE body; ``close()`` drops the connection so generation stops."""
 
-    def __init__(self, response: urllib3.BaseHTTPResponse, started: float) -> None:
+    def __init__(self, response: urllib3.BaseHTTPResponse, mapper: OpenAIStreamMapper) -> None:
         self._response = response
-        self._mapper = OpenAIStreamMapper(started)
+        self._mapper = mapper
         self._data = sse_data(_chunks(response))
         self._pending: list[ModelEvent] = []
 

@@ -1,9 +1,10 @@
 """``ChatWebhook`` over a Slack incoming webhook (``POST`` JSON; 200 ``ok``; errors are plain text).
 
 429 (honouring ``Retry-After``), 5xx and connection failures are retried with full-jitter backoff
-inside a small time budget, then reported as ``DeliveryError`` so the Lambda retry tries again
-later. Other 4xx (``invalid_payload``, ``action_prohibited``, ``channel_not_found``,
-``channel_is_archived``, a revoked webhook) become ``ChannelRejected``: retrying cannot fix them.
+(``resilience.RetryPolicy``, the one backoff) inside a small time budget, then reported as
+``DeliveryError`` so the Lambda retry tries again later. Other 4xx (``invalid_payload``,
+``action_prohibited``, ``channel_not_found``, ``channel_is_archived``, a revoked webhook) become
+``ChannelRejected``: retrying cannot fix them.
 A secret without a value (the stack creates it empty) is ``ChannelOff``: Slack is simply not set up.
 The webhook URL is a secret: it is never logged, and neither are urllib3's messages (they quote it).
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,7 +20,10 @@ import urllib3
 
 from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
 
+from ..clock import SYSTEM_CLOCK
 from ..errors import ConfigError, StorageError
+from ..ports import Clock
+from ..resilience import RetryPolicy, parse_retry_after
 
 
 def webhook_url(secret: str) -> str:
@@ -50,14 +53,13 @@ class SlackWebhook:
         max_delay: float = 4.0,
         request_timeout: float = 5.0,
         pool: urllib3.PoolManager | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self._secret, self.attempts, self.budget = secret, attempts, budget_seconds
-        self.base_delay, self.max_delay, self.request_timeout = base_delay, max_delay, request_timeout
+        self._secret, self.budget, self.request_timeout = secret, budget_seconds, request_timeout
+        self.policy = RetryPolicy(attempts=attempts, base_delay=base_delay, max_delay=max_delay)
         self._pool = pool or urllib3.PoolManager(num_pools=1, maxsize=2, retries=False)
-        self._sleep, self._clock, self._rand = sleep, clock, rand
+        self._clock, self._rand = clock, rand
 
     def _url(self) -> str:
         try:
@@ -71,23 +73,20 @@ class SlackWebhook:
 
     def post(self, payload: Mapping[str, Any]) -> None:
         url, body = self._url(), json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        deadline = self._clock() + self.budget
-        for attempt in range(self.attempts):
-            remaining = deadline - self._clock()
+        deadline = self._clock.monotonic() + self.budget
+        for attempt in range(self.policy.attempts):
+            remaining = deadline - self._clock.monotonic()
             status, text, retry_after = self._send(url, body, max(0.5, min(self.request_timeout, remaining)))
             if 200 <= status < 300:
                 return
             if status and status != 429 and status < 500:
                 raise ChannelRejected(f"slack: HTTP {status} {text}", status=status, code=text)
-            delay = retry_after if retry_after is not None else self._backoff(attempt)
-            if attempt + 1 >= self.attempts or self._clock() + delay > deadline:
+            delay = self.policy.delay(attempt, self._rand(), retry_after)
+            if attempt + 1 >= self.policy.attempts or self._clock.monotonic() + delay > deadline:
                 break
-            self._sleep(delay)
+            self._clock.sleep(delay)
         last = f"HTTP {status} {text}" if status else text
         raise DeliveryError(f"slack: still failing after {attempt + 1} attempt(s), last: {last}"[:300])
-
-    def _backoff(self, attempt: int) -> float:
-        return self._rand() * min(self.max_delay, self.base_delay * 2**attempt)
 
     def _send(self, url: str, body: bytes, timeout: float) -> tuple[int, str, float | None]:
         """(status, short body text, Retry-After seconds); status 0 when the request did not complete."""
@@ -102,11 +101,4 @@ class SlackWebhook:
         except urllib3.exceptions.HTTPError as e:
             return 0, type(e).__name__, None  # not str(e): it would quote the secret URL
         text = r.data[:200].decode("utf-8", "replace").strip()
-        return r.status, text, _retry_after(r.headers.get("Retry-After"))
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:  # an HTTP date: rare from Slack; fall back to our own backoff
-        return None
+        return r.status, text, parse_retry_after(r.headers.get("Retry-After"), self._clock.time())

@@ -18,7 +18,7 @@ from assistant_core.aws.transcript_archive import DynamoDayTurns, S3ArchiveBucke
 from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import StorageError
 from assistant_core.ports import TurnRecord
-from tests.unit.fakes import FixedClock
+from tests.fakes.clock import FakeClock
 
 REGION = "ap-southeast-1"
 
@@ -127,7 +127,7 @@ def test_an_archive_run_killed_after_n_puts_is_completed_by_the_rerun_without_du
         created = f"2026-11-20T{(i // 120) % 24:02d}:{(i // 2) % 60:02d}:{i % 60:02d}.000Z"
         rt.transcripts.save_turn(turn(f"s{i % 40}", i, created))
         expected.add((f"s{i % 40}", i))
-    clock = FixedClock("2026-11-21T18:30:00.000Z")
+    clock = FakeClock("2026-11-21T18:30:00.000Z")
     day_turns = DynamoDayTurns(rt.transcripts.table)
     broken = TranscriptArchiver(day_turns, S3ArchiveBucket(FailingS3(s3, puts=5), bucket_name), clock)
     report = broken.run({})

@@ -13,10 +13,10 @@ from typing import Any
 import boto3
 import pytest
 
-from assistant_core.aws.emf import EmfMetrics
 from assistant_core.aws.handoff_store import DynamoHandoffStore, DynamoTranscriptReader
 from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import StorageError
+from assistant_core.observability.emf import EmfMetrics
 from assistant_core.ports import TurnRecord
 from tests.unit.handoff_fakes import FakeHandoffStore
 

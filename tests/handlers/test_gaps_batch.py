@@ -12,23 +12,17 @@ from botocore.exceptions import ClientError
 
 from assistant_core.aws.gaps_reader import DynamoGapReader
 from assistant_core.aws.messaging import SnsNotifier
-from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
+from assistant_core.bootstrap.lambdas import Runtime, install
+from assistant_core.bootstrap.local import lambda_runtime
 from assistant_core.cli.main import main
 from assistant_core.errors import ConfigError, Throttled
 from assistant_core.ports import GapRecord
 from handlers.gaps_batch import handler
+from tests.fakes.clock import FakeClock
 from tests.unit.gaps_seed import EXPECTED, WEEK, seeded_week
 
 REGION = "ap-southeast-1"
 MD, CSV = f"reports/gaps/{WEEK}.md", f"reports/gaps/{WEEK}.csv"
-
-
-class FixedClock:
-    def __init__(self, now: str) -> None:
-        self.now = now
-
-    def now_iso(self) -> str:
-        return self.now
 
 
 class ThrottledSns:
@@ -103,7 +97,7 @@ def seed(rt: Runtime) -> None:
 
 def test_weekly_run_reports_the_previous_week_to_s3_and_sns(rt: Runtime, bucket: str, inbox: str) -> None:
     seed(rt)
-    out = handler({"job": "gaps-weekly"}, None, clock=FixedClock("2026-11-23T01:00:00.000Z"))  # Monday morning
+    out = handler({"job": "gaps-weekly"}, None, clock=FakeClock("2026-11-23T01:00:00.000Z"))  # Monday morning
     assert (out["week"], out["gaps"], out["groups"]) == (WEEK, 15, 7) and out["published"]
     assert out["report"] == [f"s3://{bucket}/{MD}", f"s3://{bucket}/{CSV}"]
     md, md_type = read(bucket, MD)
@@ -135,7 +129,7 @@ def test_a_malformed_week_is_refused_without_side_effects(rt: Runtime, bucket: s
 def test_sns_throttling_is_retried_after_the_report_is_written(rt: Runtime, bucket: str, inbox: str) -> None:
     seed(rt)
     flaky = ThrottledSns(rt.notifier.client, fails=2, bucket=bucket)
-    rt.__dict__["notifier"] = SnsNotifier(flaky, rt.settings.handoff_topic_arn)
+    install(rt.with_(notifier=SnsNotifier(flaky, rt.settings.handoff_topic_arn)))
     out = handler({"week": WEEK}, None)
     assert out["published"] and flaky.attempts == 3 and flaky.report_existed == [True, True, True]
     assert len(notices(inbox)) == 1
@@ -144,7 +138,7 @@ def test_sns_throttling_is_retried_after_the_report_is_written(rt: Runtime, buck
 def test_sns_throttled_for_good_raises_but_the_report_is_kept(rt: Runtime, bucket: str, inbox: str) -> None:
     seed(rt)
     flaky = ThrottledSns(rt.notifier.client, fails=100, bucket=bucket)
-    rt.__dict__["notifier"] = SnsNotifier(flaky, rt.settings.handoff_topic_arn)
+    install(rt.with_(notifier=SnsNotifier(flaky, rt.settings.handoff_topic_arn)))
     with pytest.raises(Throttled):
         handler({"week": WEEK}, None)  # the error makes Lambda retry the run (same keys) and the alarm fire
     assert flaky.attempts == 4 and flaky.report_existed[0]
@@ -177,7 +171,7 @@ def test_a_huge_week_is_read_page_by_page(rt: Runtime, bucket: str, inbox: str) 
                     "closest": [],
                 }
             )
-    rt.__dict__["gap_reader"] = DynamoGapReader(rt.gaps.table, page_size=200)  # 6 pages (moto's Query is slow)
+    install(rt.with_(gap_reader=DynamoGapReader(rt.gaps.table, page_size=200)))  # 6 pages (moto's Query is slow)
     out = handler({"week": WEEK}, None)
     assert (out["gaps"], out["groups"]) == (1200, 7)
     assert out["top"][0] == {"question": "Do you ship to Norway?", "count": 400}
@@ -186,7 +180,8 @@ def test_a_huge_week_is_read_page_by_page(rt: Runtime, bucket: str, inbox: str) 
 def test_the_cli_prints_the_report_the_batch_stores(
     rt: Runtime, bucket: str, inbox: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    local = reset_runtime(rt.settings.with_(records_dir=str(tmp_path / "records")))  # as `assistant serve` runs it
+    # As `assistant serve` runs it: DynamoDB and records/gaps.jsonl.
+    local = install(lambda_runtime(rt.settings.with_(records_dir=str(tmp_path / "records"))))
     for record in seeded_week():
         local.gaps.record(record)  # DynamoDB and records/gaps.jsonl
     handler({"week": WEEK}, None)

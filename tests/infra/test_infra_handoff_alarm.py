@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant_core.aws.emf import EmfMetrics
+from assistant_core.observability.emf import EmfMetrics
 
 from .conftest import StackRun
 

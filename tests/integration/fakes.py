@@ -11,18 +11,9 @@ from assistant_core.answering.model_events import Model
 from assistant_core.errors import ConnectionGone
 from assistant_core.ports import GapRecord, HandoffRequest, HistoryTurn, Retriever, TurnRecord
 from assistant_core.retrieval.passages import Passage
+from tests.fakes.clock import FakeClock
 
 SITE = "Acme Tea"
-
-
-class RealClock:
-    """Real monotonic time (the gate's flush timing and the doubles' pacing must agree)."""
-
-    def now_iso(self) -> str:
-        return "2026-11-21T10:00:00.000Z"
-
-    def monotonic(self) -> float:
-        return time.monotonic()
 
 
 class FixedRetriever:
@@ -103,22 +94,14 @@ class Turn:
                  poster: RecordingPoster | None = None) -> None:
         self.poster = poster or RecordingPoster()
         self.records = Records()
+        # Real monotonic time: the gate's flush timing and the doubles' pacing must agree.
+        clock = FakeClock("2026-11-21T10:00:00.000Z", real_monotonic=True)
         self.answerer = Answerer(
             model=model, retriever=retriever or FixedRetriever(help_passages()), history=FixedHistory(history),
             poster=self.poster, transcripts=self.records, gaps=self.records, handoffs=self.records,
-            clock=RealClock(), config=AnswererConfig(site_name=SITE),
+            clock=clock, config=AnswererConfig(site_name=SITE),
         )
 
     def run(self, question: str = "How fast do you ship?", turn_index: int = 3) -> TurnOutcome:
         request = TurnRequest("sess-1", "conn-1", f"t{turn_index}", turn_index, question, "https://acme.example/faq")
         return self.answerer.run(request)
-
-
-class FakeTime:
-    """A settable clock for circuit breakers."""
-
-    def __init__(self, t: float = 1000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t

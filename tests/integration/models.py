@@ -6,15 +6,14 @@ from assistant_core.aws import clients
 from assistant_core.aws.bedrock_model import BedrockConverseModel
 from assistant_core.remote.openai_model import OpenAICompatibleModel
 from assistant_core.resilience import CircuitBreaker, Retrier, RetryPolicy
-
-from .fakes import FakeTime
+from tests.fakes.clock import FakeClock
 
 REGION = "ap-southeast-1"
 MODEL_ID = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 
-def retrier(sleeps: list[float], *, attempts: int = 3, threshold: int = 5, clock: FakeTime | None = None) -> Retrier:
-    breaker = CircuitBreaker(failure_threshold=threshold, reset_after=60.0, clock=clock or FakeTime())
+def retrier(sleeps: list[float], *, attempts: int = 3, threshold: int = 5, clock: FakeClock | None = None) -> Retrier:
+    breaker = CircuitBreaker(failure_threshold=threshold, reset_after=60.0, clock=clock or FakeClock())
     return Retrier(RetryPolicy(attempts=attempts, base_delay=0.4, max_delay=3.0), breaker,
                    sleep=sleeps.append, rand=lambda: 0.5)
 

@@ -8,8 +8,9 @@ import pytest
 
 from assistant_core.resilience import CircuitBreaker
 from tests.doubles.bedrock_runtime import Corrupt, Stream, StreamException, aws_error, message, tool_block, tool_reply
+from tests.fakes.clock import FakeClock
 
-from .fakes import FakeTime, RecordingPoster, Turn
+from .fakes import RecordingPoster, Turn
 from .models import bedrock
 
 ANSWER = {"citation_ids": ["p1", "p2"], "text": "Orders ship within 2 working days. Unopened tea can be returned."}
@@ -62,7 +63,7 @@ def test_service_unavailable_is_retried_but_validation_errors_are_not(converse) 
 
 
 def test_circuit_breaker_fails_fast_for_a_minute_then_probes(converse) -> None:
-    clock = FakeTime()
+    clock = FakeClock()
     model = bedrock(threshold=3, clock=clock)
     converse.script(THROTTLED, THROTTLED, THROTTLED)
     Turn(model).run()
@@ -73,7 +74,7 @@ def test_circuit_breaker_fails_fast_for_a_minute_then_probes(converse) -> None:
     assert len(converse.requests) == 3  # no call at all while open
     assert turn.poster.types() == ["handoff"] and outcome.result.downgrade_detail == "circuit_open"
 
-    clock.t += 61
+    clock.advance(61)
     converse.script(tool_reply("answer", ANSWER))
     assert Turn(model).run().result.tool == "answer"
     assert len(converse.requests) == 4 and model.retrier.breaker.state == CircuitBreaker.CLOSED

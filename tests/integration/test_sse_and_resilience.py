@@ -8,8 +8,7 @@ from hypothesis import strategies as st
 
 from assistant_core.remote.sse import sse_data
 from assistant_core.resilience import CircuitBreaker, Retrier, RetryPolicy
-
-from .fakes import FakeTime
+from tests.fakes.clock import FakeClock
 
 STREAM = (
     b": keep-alive\r\n\r\n"
@@ -72,7 +71,7 @@ def test_retrier_retries_only_retryable_errors_within_its_attempts() -> None:
 
 
 def test_breaker_opens_fails_fast_then_half_opens_for_one_probe() -> None:
-    clock = FakeTime()
+    clock = FakeClock()
     breaker = CircuitBreaker(failure_threshold=2, reset_after=60, clock=clock)
     retrier = Retrier(RetryPolicy(attempts=2), breaker, sleep=lambda s: None)
     with pytest.raises(TimeoutError):
@@ -83,18 +82,18 @@ def test_breaker_opens_fails_fast_then_half_opens_for_one_probe() -> None:
         retry(never, retrier)
     assert never.calls == 0
 
-    clock.t += 60
+    clock.advance(60)
     assert breaker.allow() and breaker.state == "half_open"
     assert not breaker.allow()  # only one probe at a time
     breaker.record_failure()
     assert breaker.state == "open" and not breaker.allow()  # a failed probe re-opens for another minute
 
-    clock.t += 60
+    clock.advance(60)
     assert retry(Flaky(0, TimeoutError()), retrier) == "ok" and breaker.state == "closed"
 
 
 def test_non_retryable_error_means_the_service_is_alive() -> None:
-    breaker = CircuitBreaker(failure_threshold=2, clock=FakeTime())
+    breaker = CircuitBreaker(failure_threshold=2, clock=FakeClock())
     breaker.record_failure()
     with pytest.raises(KeyError):
         retry(Flaky(1, KeyError("bad request")), Retrier(RetryPolicy(), breaker))

@@ -101,32 +101,4 @@ class Stores:
         self.handoffs.append(handoff)
 
 
-class TickClock:
-    def __init__(self, step: float = 0.001) -> None:
-        self.t, self.step = 1000.0, step
-
-    def monotonic(self) -> float:
-        self.t += self.step
-        return self.t
-
-    def now_iso(self) -> str:
-        return "2026-11-18T09:30:00.000Z"
-
-
-class FixedClock:
-    """A wall clock stopped at ``now`` (the archive plans by it)."""
-
-    def __init__(self, now: str) -> None:
-        self.now = now
-
-    def now_iso(self) -> str:
-        return self.now
-
-    def monotonic(self) -> float:
-        return 0.0
-
-
-__all__ = [
-    "FixedClock", "FixedRetriever", "ListPoster", "ModelError", "RetrievalError", "ScriptedModel", "Stores",
-    "TickClock",
-]
+__all__ = ["FixedRetriever", "ListPoster", "ModelError", "RetrievalError", "ScriptedModel", "Stores"]

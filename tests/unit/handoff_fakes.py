@@ -127,14 +127,6 @@ class RecordingMetrics:
         self.counts[name] = self.counts.get(name, 0) + value
 
 
-class Clock:
-    def __init__(self, t: float = 1_780_000_000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
 # The events fn-handoff receives, as fn-answerer and fn-ws-message send them.
 def handoff_payload(turn: str = "t2", **over: str) -> dict[str, str]:
     return {

@@ -5,8 +5,9 @@ from __future__ import annotations
 from assistant_core.answering.answerer import Answerer, AnswererConfig
 from assistant_core.errors import ModelThrottled
 from assistant_core.ports import TurnRecord
+from tests.fakes.clock import FakeClock
 
-from .fakes import FixedRetriever, ListPoster, ScriptedModel, Stores, TickClock
+from .fakes import FixedRetriever, ListPoster, ScriptedModel, Stores
 from .gate_helpers import tool_events
 from .test_answerer import DOCS, REQ
 
@@ -33,7 +34,7 @@ def run(model: ScriptedModel, *, fail: Exception | None = None, gone_after: int 
         transcripts=stores,
         gaps=stores,
         handoffs=stores,
-        clock=TickClock(),
+        clock=FakeClock(step=0.001),
         config=AnswererConfig(),
         observer=observer,
     )

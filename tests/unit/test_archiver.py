@@ -12,14 +12,13 @@ import pytest
 from assistant_core.archive.archiver import TranscriptArchiver
 from assistant_core.archive.export import CATCH_UP_DAYS, PART_RECORDS, day_of, manifest_key, ttl_for
 from assistant_core.errors import BadInput, StorageError
-
-from .fakes import FixedClock
+from tests.fakes.clock import FakeClock
 
 
 class Turns:
     """tbl-transcripts by day; items past their ttl are gone, as if TTL deleted them at once (worst case)."""
 
-    def __init__(self, clock: FixedClock) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         self.items: list[dict] = []
         self.clock, self.fail_days = clock, set()
 
@@ -38,7 +37,7 @@ class Turns:
     def _live(self, day: str) -> list[dict]:
         if day in self.fail_days:
             raise StorageError(f"query {day}: ProvisionedThroughputExceededException")
-        now = datetime.fromisoformat(self.clock.now.replace("Z", "+00:00")).timestamp()
+        now = self.clock.time()
         return [dict(i) for i in self.items if i["day"] == day and i["ttl"] > now]
 
     def turns(self, day: str) -> list[dict]:
@@ -74,8 +73,8 @@ def archived(bucket: Bucket, day: str) -> list[str]:
     return [r["question"] for r in rows]
 
 
-def world(now: str = "2026-11-21T18:30:00.000Z") -> tuple[FixedClock, Turns, Bucket, TranscriptArchiver]:
-    clock = FixedClock(now)
+def world(now: str = "2026-11-21T18:30:00.000Z") -> tuple[FakeClock, Turns, Bucket, TranscriptArchiver]:
+    clock = FakeClock(now)
     turns, bucket = Turns(clock), Bucket()
     return clock, turns, bucket, TranscriptArchiver(turns, bucket, clock)
 
@@ -98,7 +97,7 @@ def test_a_run_exports_the_window_today_included_and_marks_empty_days_done() -> 
     puts = bucket.puts
     again = archiver.run({})
     assert {d.status for d in again.days} == {"unchanged"} and bucket.puts == puts  # nothing rewritten
-    clock.now = "2026-11-22T00:15:00.000Z"  # the day ended with no more turns: one last export closes it
+    clock.set("2026-11-22T00:15:00.000Z")  # the day ended with no more turns: one last export closes it
     closing = {d.day: d.status for d in archiver.run({}).days}
     assert closing["2026-11-21"] == "exported" and status(bucket, "2026-11-21") == "complete"
     assert archived(bucket, "2026-11-21") == ["q9"] and closing["2026-11-20"] == "unchanged"
@@ -178,7 +177,7 @@ def simulate(fail_nights: set[int], *, partial: bool = True, nights: int = 40, s
             turns.add(
                 created.isoformat(timespec="milliseconds").replace("+00:00", "Z"), night * 10 + n, retention_days=1
             )
-        clock.now = (day + timedelta(hours=18, minutes=30)).isoformat().replace("+00:00", "Z")
+        clock.set(day + timedelta(hours=18, minutes=30))
         fail_after = bucket.puts + (rng.randint(0, 3) if partial else 0)  # partial: died halfway
         bucket.fail_after = fail_after if night in fail_nights else None
         archiver.run({})

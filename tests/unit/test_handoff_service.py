@@ -12,9 +12,9 @@ from assistant_core.handoff.notice import NoticeContext
 from assistant_core.handoff.service import HandoffService
 from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
 from assistant_core.ports import TranscriptTurn
+from tests.fakes.clock import FakeClock
 
 from .handoff_fakes import (
-    Clock,
     FakeHandoffStore,
     FakeTranscripts,
     RecordingChat,
@@ -32,9 +32,8 @@ class World:
     def __init__(self, *, chat: bool = True, transcripts: FakeTranscripts | None = None) -> None:
         self.store, self.notifier, self.chat = FakeHandoffStore(), RecordingNotifier(), RecordingChat()
         self.transcripts = transcripts or FakeTranscripts({"s-1": [TURN]})
-        self.metrics, self.clock = RecordingMetrics(), Clock()
-        self.sleeps: list[Callable[[], None]] = []  # what happens while the service waits
-        self.slept = 0
+        self.metrics, self.clock = RecordingMetrics(), FakeClock(1_780_000_000.0)
+        self.sleeps: list[Callable[[], None]] = self.clock.meanwhile  # what happens while the service waits
         self.service = self.build(chat)
 
     def build(self, chat: bool = True) -> HandoffService:
@@ -45,14 +44,12 @@ class World:
             chat=self.chat if chat else None,
             metrics=self.metrics,
             context=NoticeContext("Plant Shop"),
-            now=self.clock,
-            sleep=self.sleep,
+            clock=self.clock,
         )
 
-    def sleep(self, seconds: float) -> None:
-        self.slept += 1
-        if self.sleeps:
-            self.sleeps.pop(0)()
+    @property
+    def slept(self) -> int:
+        return len(self.clock.sleeps)
 
     @property
     def subjects(self) -> list[str]:
@@ -68,7 +65,7 @@ def test_one_notice_by_email_and_slack_then_updates_only(w: World) -> None:
     out = w.service.handle(handoff_payload())
     assert out.action == "opened" and len(w.notifier.sent) == 1 and len(w.chat.posted) == 1
     assert out.to_result()["published"] == "msg-1" and "I want a person" in w.notifier.sent[0][1]
-    w.clock.t += 9 * 60
+    w.clock.advance(9 * 60)
     again = w.service.handle(handoff_payload("t3", reason="visitor_request"))
     assert (again.action, again.handoff_id) == ("updated", out.handoff_id)
     assert len(w.notifier.sent) == 1 and len(w.chat.posted) == 1 and w.transcripts.reads == 1
@@ -76,7 +73,7 @@ def test_one_notice_by_email_and_slack_then_updates_only(w: World) -> None:
 
 def test_contact_is_a_threaded_follow_up_of_the_same_handoff(w: World) -> None:
     first = w.service.handle(handoff_payload())
-    w.clock.t += 60
+    w.clock.advance(60)
     out = w.service.handle(contact_payload())
     assert (out.action, out.handoff_id) == ("contact", first.handoff_id)
     assert w.subjects == [w.subjects[0], f"Re: {w.subjects[0]}"]
@@ -87,7 +84,7 @@ def test_contact_is_a_threaded_follow_up_of_the_same_handoff(w: World) -> None:
 
 def test_a_new_notice_after_ten_minutes(w: World) -> None:
     first = w.service.handle(handoff_payload())
-    w.clock.t += 10 * 60
+    w.clock.advance(10 * 60)
     second = w.service.handle(handoff_payload("t7"))
     assert second.action == "opened" and second.handoff_id != first.handoff_id and len(w.notifier.sent) == 2
 
@@ -107,7 +104,7 @@ def _slack_claimed_elsewhere(w: World) -> str:
         w.service.handle(handoff_payload())
     [key] = w.store.items["s-1"]["sent"]
     slack_key = key.replace("/email", "/slack")
-    w.store.items["s-1"]["sending"][slack_key] = int(w.clock.t) + 60
+    w.store.items["s-1"]["sending"][slack_key] = int(w.clock.time()) + 60
     return slack_key
 
 
@@ -123,7 +120,7 @@ def test_a_sender_that_never_finishes_leaves_it_to_the_lambda_retry(w: World) ->
     with pytest.raises(DeliveryError, match=slack_key):
         w.service.handle(handoff_payload())
     assert w.chat.posted == [] and w.slept == 20
-    w.clock.t += 61  # the dead sender's lease has run out by the next retry
+    w.clock.advance(61)  # the dead sender's lease has run out by the next retry
     w.service.handle(handoff_payload())
     assert len(w.chat.posted) == 1 and len(w.notifier.sent) == 1
 
@@ -133,7 +130,7 @@ def test_sns_throttled_still_posts_slack_and_a_retry_sends_only_the_email(w: Wor
     with pytest.raises(DeliveryError, match="/email"):
         w.service.handle(handoff_payload())
     assert w.notifier.sent == [] and len(w.chat.posted) == 1
-    w.clock.t += 60  # Lambda's first async retry
+    w.clock.advance(60)  # Lambda's first async retry
     out = w.service.handle(handoff_payload())
     assert out.action == "duplicate" and len(w.notifier.sent) == 1 and len(w.chat.posted) == 1
 
@@ -143,7 +140,7 @@ def test_slack_down_sends_the_email_and_a_retry_posts_slack_once(w: World) -> No
     with pytest.raises(DeliveryError, match="/slack"):
         w.service.handle(handoff_payload())
     assert len(w.notifier.sent) == 1 and w.chat.posted == []
-    w.clock.t += 60
+    w.clock.advance(60)
     w.service.handle(handoff_payload())
     assert len(w.notifier.sent) == 1 and len(w.chat.posted) == 1
 

@@ -8,18 +8,11 @@ import pytest
 
 from assistant_core.conversation.intake import Limits, MessageIntake
 from assistant_core.conversation.sessions import Connection
+from tests.fakes.clock import FakeClock
 
 from .session_fakes import FakeSessionStore
 
 T0 = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
@@ -30,13 +23,13 @@ def store() -> FakeSessionStore:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(T0)
 
 
 @pytest.fixture
-def intake(store: FakeSessionStore, clock: Clock) -> MessageIntake:
-    return MessageIntake(store, Limits(daily_turn_cap=100), "https://api.example/prod", now=clock)
+def intake(store: FakeSessionStore, clock: FakeClock) -> MessageIntake:
+    return MessageIntake(store, Limits(daily_turn_cap=100), "https://api.example/prod", clock=clock)
 
 
 def send(cid: str, text: str = "How long is delivery?", **extra: object) -> str:
@@ -99,22 +92,22 @@ def test_a_resend_is_acked_again_but_never_answered_twice(intake: MessageIntake,
     assert intake.handle("c1", send("m1")).job is None
 
 
-def test_one_answer_in_flight_per_connection(intake: MessageIntake, store: FakeSessionStore, clock: Clock) -> None:
+def test_one_answer_in_flight_per_connection(intake: MessageIntake, store: FakeSessionStore, clock: FakeClock) -> None:
     assert intake.handle("c1", send("m1")).job
     assert codes(intake.handle("c1", send("m2"))) == ["busy"]
     store.end_turn("c1", "t1")
-    clock.t += 11
+    clock.advance(11)
     r = intake.handle("c1", send("m3"))
     assert r.job is not None and r.job.turn_id == "t2"
 
 
-def test_a_stale_lease_frees_the_connection(intake: MessageIntake, clock: Clock) -> None:
+def test_a_stale_lease_frees_the_connection(intake: MessageIntake, clock: FakeClock) -> None:
     assert intake.handle("c1", send("m1")).job
-    clock.t += 121
+    clock.advance(121)
     assert intake.handle("c1", send("m2")).job
 
 
-def test_burst_then_per_minute_rate_limit(intake: MessageIntake, store: FakeSessionStore, clock: Clock) -> None:
+def test_burst_then_per_minute_rate_limit(intake: MessageIntake, store: FakeSessionStore, clock: FakeClock) -> None:
     got = []
     for i in range(4):
         r = intake.handle("c1", send(f"b{i}"))
@@ -122,7 +115,7 @@ def test_burst_then_per_minute_rate_limit(intake: MessageIntake, store: FakeSess
             store.end_turn("c1", r.job.turn_id)
         got += codes(r)
     assert got == ["ack", "ack", "ack", "rate_limited"]
-    clock.t += 10
+    clock.advance(10)
     for i in range(3):
         r = intake.handle("c1", send(f"c{i}"))
         if r.job:
@@ -131,11 +124,11 @@ def test_burst_then_per_minute_rate_limit(intake: MessageIntake, store: FakeSess
     assert got[4:] == ["ack", "ack", "rate_limited"]  # 6 per minute counts every attempt
 
 
-def test_daily_cap_answers_unavailable_and_frees_the_turn(store: FakeSessionStore, clock: Clock) -> None:
-    intake = MessageIntake(store, Limits(daily_turn_cap=1), "e", now=clock)
+def test_daily_cap_answers_unavailable_and_frees_the_turn(store: FakeSessionStore, clock: FakeClock) -> None:
+    intake = MessageIntake(store, Limits(daily_turn_cap=1), "e", clock=clock)
     assert intake.handle("c1", send("m1")).job
     store.end_turn("c1", "t1")
-    clock.t += 10
+    clock.advance(10)
     assert codes(intake.handle("c1", send("m2"))) == ["unavailable"]
     assert "c1" not in store.in_flight
 
@@ -156,8 +149,8 @@ def test_rejections_give_the_turn_index_back(intake: MessageIntake, store: FakeS
     assert r.job is not None and r.job.turn_id == "t2"
 
 
-def test_a_runaway_session_is_cut_off(store: FakeSessionStore, clock: Clock) -> None:
-    intake = MessageIntake(store, Limits(max_session_turns=2, burst=100, per_minute=100), "e", now=clock)
+def test_a_runaway_session_is_cut_off(store: FakeSessionStore, clock: FakeClock) -> None:
+    intake = MessageIntake(store, Limits(max_session_turns=2, burst=100, per_minute=100), "e", clock=clock)
     for i in range(2):
         store.end_turn("c1", intake.handle("c1", send(f"m{i}")).job.turn_id)
     assert codes(intake.handle("c1", send("m9"))) == ["rate_limited"]

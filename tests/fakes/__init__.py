@@ -1,0 +1,1 @@
+"""Fakes shared by every kind of test (unit, aws, integration, handlers, kb_sync)."""
