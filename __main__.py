@@ -10,9 +10,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from assistant_core.settings import DEFAULT_BEDROCK_MODEL, DEFAULT_EMBEDDING_MODEL, Settings
+from assistant_core.defaults import DEFAULT_BEDROCK_MODEL, DEFAULT_EMBEDDING_MODEL, DEFAULT_RETENTION_DAYS
 from infra.audit import AuditBus, AuditBusArgs
-from infra.backend import DEFAULT_TUNING, Backend, BackendArgs, Tuning
+from infra.backend import DEFAULT_TUNING, OWNER_SETTINGS, Backend, BackendArgs, Tuning
 from infra.data import DataStore, DataStoreArgs
 from infra.guardrails import Guardrails, GuardrailsArgs
 from infra.iam import AccountContext
@@ -22,11 +22,10 @@ from infra.packaging import BuiltPackage, build_lambda_zip
 from infra.schedules import Schedules, SchedulesArgs, ScheduleSpec
 from infra.token_api import TokenApi, TokenApiArgs
 from infra.websocket import WebSocketEndpoint, WebSocketEndpointArgs, WebSocketRoutes, WebSocketRoutesArgs
-from infra.widget import WidgetHosting, WidgetHostingArgs
+from infra.widget import DEFAULT_GREETING, WidgetHosting, WidgetHostingArgs
 
 ROOT = Path(__file__).resolve().parent
 cfg = pulumi.Config()
-defaults = Settings()
 stage = cfg.get("stage") or "prod"
 region = pulumi.Config("aws").get("region") or "ap-southeast-1"
 origins = [o.rstrip("/") for o in cfg.require_object("allowed_origins")]
@@ -70,22 +69,15 @@ pulumi.log.info(f"Lambda package {package.path.name}: {package.size / 1e6:.1f} M
                 f"{package.unzipped_size / 1e6:.1f} MB unzipped")
 
 
-def setting(name: str) -> str:
-    """Owner choice from config, else the Settings default, as the env-var string form."""
-    value = cfg.get(name)
-    return str(getattr(defaults, name)) if value is None else value
-
-
-settings = {name: setting(name) for name in (
-    "site_name", "token_issuer", "token_ttl_seconds", "max_message_chars", "rate_limit_per_minute",
-    "rate_limit_burst", "mint_per_ip_per_minute", "daily_turn_cap", "session_idle_seconds", "retention_days",
-    "top_k", "max_tokens", "temperature", "history_turns", "drive_folder_id", "drive_subject")}
+# Owner choices the stack config sets; the ones left out keep the code's defaults (Settings) in every Lambda.
+settings = {name: value for name in OWNER_SETTINGS if (value := cfg.get(name)) is not None}
 settings.update(stage=stage, allowed_origins=",".join(origins))
 reserve = cfg.get_bool("reserved_concurrency") is not False  # new accounts (limit 10) must set false
 tuning = {n: t if reserve else Tuning(t.memory_mb, t.timeout_s, None) for n, t in DEFAULT_TUNING.items()}
 
 # Audit events of every turn, archived as long as transcripts are kept (retention_days).
-audit = AuditBus("audit", AuditBusArgs(retention_days=int(setting("retention_days"))), opts=opts)
+audit = AuditBus("audit", AuditBusArgs(retention_days=cfg.get_int("retention_days") or DEFAULT_RETENTION_DAYS),
+                 opts=opts)
 backend = Backend("backend", BackendArgs(
     account=account, package=package, runtime=runtime, log_retention_days=retention,
     sessions=data.sessions, transcripts=data.transcripts, gaps=data.gaps,
@@ -105,7 +97,7 @@ token_api = TokenApi("token", TokenApiArgs(
     throttle_burst=cfg.get_int("token_throttle_burst") or 40, log_retention_days=retention), opts=opts)
 widget = WidgetHosting("widget", WidgetHostingArgs(
     widget_file=Path(cfg.get("widget_file") or ROOT / "widget" / "assistant-widget.js"), token_url=token_api.token_url,
-    greeting=setting("greeting")), opts=opts)
+    greeting=cfg.get("greeting") or DEFAULT_GREETING), opts=opts)
 Schedules("schedules", SchedulesArgs(
     account=account, timezone=cfg.get("timezone") or "Asia/Singapore", dlq_arn=messaging.dlq.arn, schedules=[
         ScheduleSpec("kb-sync-every-5-min", fns["fn-kb-sync"], "rate(5 minutes)", {"job": "kb-sync"}),

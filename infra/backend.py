@@ -1,5 +1,8 @@
 """The nine functions, each with only the environment and permissions its handler uses.
 
+``FUNCTIONS`` is the one table of what each function is (handler, tuning, environment, async
+retries, tracing): adding a Lambda adds one ``FunctionSpec`` there and its grants below.
+
 ``GRANTS`` below is the one place that says what each function may call; the policy tests hold
 an independent copy, so widening a role needs a deliberate edit in two places.
 """
@@ -27,52 +30,68 @@ class Tuning:
     reserved: int | None  # None: draw from the account's unreserved pool
 
 
+@dataclass(frozen=True)
+class FunctionSpec:
+    """Everything about one Lambda except its grants (which name other resources: ``Backend._grants``)."""
+
+    name: str
+    handler: str
+    tuning: Tuning
+    # Settings fields (assistant_core/settings.py) the function reads, passed as ASSISTANT_<FIELD>.
+    env_fields: tuple[str, ...]
+    async_retries: int | None = None  # an async target: Lambda's retries, failures to the DLQ; None: sync only
+    traced: bool = False
+    max_event_age_s: int = 3600
+
+
 # Why these numbers: the socket handlers are small and must answer within API Gateway's 29 s;
 # the answerer streams for up to ~60 s and is the one that scales with traffic; batch jobs run
 # one at a time (reserved 1 also stops a slow kb-sync from overlapping the next tick).
-DEFAULT_TUNING: dict[str, Tuning] = {
-    "fn-mint-token": Tuning(256, 5, 10),
-    "fn-ws-connect": Tuning(256, 5, 20),
-    "fn-ws-message": Tuning(512, 10, 20),
-    "fn-ws-disconnect": Tuning(256, 5, 10),
-    "fn-answerer": Tuning(1024, 120, 50),
-    "fn-handoff": Tuning(256, 30, 5),
-    "fn-gaps-batch": Tuning(512, 300, 1),
-    "fn-archive": Tuning(512, 900, 1),
-    "fn-kb-sync": Tuning(1024, 280, 1),  # < 5 min: never still running at the next tick
-}
-HANDLERS = {
-    "fn-mint-token": "handlers.mint_token.handler", "fn-ws-connect": "handlers.ws_connect.handler",
-    "fn-ws-message": "handlers.ws_message.handler", "fn-ws-disconnect": "handlers.ws_disconnect.handler",
-    "fn-answerer": "handlers.answerer.handler", "fn-handoff": "handlers.handoff.handler",
-    "fn-gaps-batch": "handlers.gaps_batch.handler", "fn-archive": "handlers.archive.handler",
-    "fn-kb-sync": "handlers.kb_sync.handler",
-}
-# Settings fields (assistant_core/settings.py) each function reads, as ASSISTANT_<FIELD>.
-ENV_FIELDS: dict[str, tuple[str, ...]] = {
-    "fn-mint-token": ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "token_ttl_seconds",
-                      "mint_per_ip_per_minute", "sessions_table", "ws_management_endpoint"),  # ws_url derives from it
-    "fn-ws-connect": ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "sessions_table",
-                      "session_idle_seconds"),
-    "fn-ws-message": ("stage", "sessions_table", "answerer_function", "handoff_function",
-                      "ws_management_endpoint", "max_message_chars", "rate_limit_per_minute",
-                      "rate_limit_burst", "daily_turn_cap", "session_idle_seconds", "history_turns"),
-    "fn-ws-disconnect": ("stage", "sessions_table"),
-    "fn-answerer": ("stage", "model", "kb", "top_k", "max_tokens", "temperature", "history_turns",
-                    "site_name", "sessions_table", "transcripts_table", "gaps_table", "handoff_function",
-                    "ws_management_endpoint", "retention_days", "event_bus_name"),
-    "fn-handoff": ("stage", "site_name", "handoff_topic_arn", "slack_webhook_secret", "sessions_table",
-                   "transcripts_table"),  # region for the transcript link: Lambda's own AWS_REGION
-    "fn-gaps-batch": ("stage", "site_name", "gaps_table", "data_bucket", "handoff_topic_arn"),
-    "fn-archive": ("stage", "transcripts_table", "data_bucket", "retention_days"),
-    # kb_prefix / kb_state_key are kb_sync's own extras (kb_sync/config.py), set so they match the grants.
-    "fn-kb-sync": ("stage", "data_bucket", "kb_id", "kb_data_source_id", "drive_folder_id", "drive_subject",
-                   "drive_credentials_secret", "kb_prefix", "kb_state_key"),
-}
-ASYNC = {"fn-answerer": 0, "fn-handoff": 2, "fn-gaps-batch": 2, "fn-archive": 2, "fn-kb-sync": 0}
-"""Async targets -> retries. The answerer never retries (a rerun would stream a second reply);
-kb-sync neither (the next tick comes in 5 minutes)."""
-TRACED = {"fn-answerer", "fn-handoff"}
+# Async retries: the answerer never retries (a rerun would stream a second reply), kb-sync neither
+# (the next tick comes in 5 minutes). Order matters only where one function's ARN appears in
+# another's policy: a function may only name functions listed before it.
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec("fn-handoff", "handlers.handoff.handler", Tuning(256, 30, 5),
+                 ("stage", "site_name", "handoff_topic_arn", "slack_webhook_secret", "sessions_table",
+                  "transcripts_table"),  # region for the transcript link: Lambda's own AWS_REGION
+                 async_retries=2, traced=True),
+    FunctionSpec("fn-answerer", "handlers.answerer.handler", Tuning(1024, 120, 50),
+                 ("stage", "model", "kb", "top_k", "max_tokens", "temperature", "history_turns", "site_name",
+                  "sessions_table", "transcripts_table", "gaps_table", "handoff_function", "ws_management_endpoint",
+                  "retention_days", "event_bus_name"),
+                 async_retries=0, traced=True, max_event_age_s=120),  # a late answer is a useless one
+    FunctionSpec("fn-ws-message", "handlers.ws_message.handler", Tuning(512, 10, 20),
+                 ("stage", "sessions_table", "answerer_function", "handoff_function", "ws_management_endpoint",
+                  "max_message_chars", "rate_limit_per_minute", "rate_limit_burst", "daily_turn_cap",
+                  "session_idle_seconds", "history_turns")),
+    FunctionSpec("fn-ws-connect", "handlers.ws_connect.handler", Tuning(256, 5, 20),
+                 ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "sessions_table",
+                  "session_idle_seconds")),
+    FunctionSpec("fn-ws-disconnect", "handlers.ws_disconnect.handler", Tuning(256, 5, 10),
+                 ("stage", "sessions_table")),
+    FunctionSpec("fn-mint-token", "handlers.mint_token.handler", Tuning(256, 5, 10),
+                 ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "token_ttl_seconds",
+                  "mint_per_ip_per_minute", "sessions_table",
+                  "ws_management_endpoint")),  # the ws_url it hands out derives from it
+    FunctionSpec("fn-gaps-batch", "handlers.gaps_batch.handler", Tuning(512, 300, 1),
+                 ("stage", "site_name", "gaps_table", "data_bucket", "handoff_topic_arn"), async_retries=2),
+    FunctionSpec("fn-archive", "handlers.archive.handler", Tuning(512, 900, 1),
+                 ("stage", "transcripts_table", "data_bucket", "retention_days"), async_retries=2),
+    # kb_prefix / kb_state_key are set explicitly so they match the grants below.
+    FunctionSpec("fn-kb-sync", "handlers.kb_sync.handler", Tuning(1024, 280, 1),  # < 5 min: never at the next tick
+                 ("stage", "data_bucket", "kb_id", "kb_data_source_id", "drive_folder_id", "drive_subject",
+                  "drive_credentials_secret", "kb_prefix", "kb_state_key"), async_retries=0),
+)
+# Settings the owner may choose in the stack config (__main__.py); one left unset is not passed, so the
+# function keeps the code's default. Every other field a function reads is wired here and must be present.
+OWNER_SETTINGS = ("site_name", "token_issuer", "token_ttl_seconds", "max_message_chars", "rate_limit_per_minute",
+                  "rate_limit_burst", "mint_per_ip_per_minute", "daily_turn_cap", "session_idle_seconds",
+                  "retention_days", "top_k", "max_tokens", "temperature", "history_turns", "drive_folder_id",
+                  "drive_subject")
+SPECS: dict[str, FunctionSpec] = {spec.name: spec for spec in FUNCTIONS}
+# Derived views, for callers that want one aspect (the stack's tuning override, the packaging test).
+DEFAULT_TUNING: dict[str, Tuning] = {spec.name: spec.tuning for spec in FUNCTIONS}
+HANDLERS: dict[str, str] = {spec.name: spec.handler for spec in FUNCTIONS}
 
 
 @dataclass
@@ -115,10 +134,8 @@ class Backend(pulumi.ComponentResource):
                                runtime=args.runtime, depends_on=[artifact])
         self.values = self._values()
         self.functions: dict[str, AssistantFunction] = {}
-        # Order matters only where one function's ARN appears in another's policy.
-        for fn in ("fn-handoff", "fn-answerer", "fn-ws-message", "fn-ws-connect", "fn-ws-disconnect",
-                   "fn-mint-token", "fn-gaps-batch", "fn-archive", "fn-kb-sync"):
-            self.functions[fn] = self._function(fn)
+        for spec in FUNCTIONS:  # in table order: a policy may name the functions created before it
+            self.functions[spec.name] = self._function(spec)
         self.register_outputs({n: f.arn for n, f in self.functions.items()})
 
     def _values(self) -> dict[str, pulumi.Input[str]]:
@@ -160,7 +177,7 @@ class Backend(pulumi.ComponentResource):
                 allow(["events:PutEvents"], [a.audit_bus_arn], sid="AuditEvents")],
             "fn-handoff": lambda: [
                 allow(["sns:Publish"], [a.handoff_topic_arn], sid="NotifyStaff"),
-                # DESIGN §2.5: handoffs also go to Slack (the notice carries its own transcript excerpt).
+                # Handoffs also go to Slack (the notice carries its own transcript excerpt).
                 allow(["secretsmanager:GetSecretValue"], [a.slack_secret_arn], sid="SlackWebhook"),
                 # The handoff#<session> record: read, opened (conditional put), updated and claimed.
                 ddb(["GetItem", "PutItem", "UpdateItem"], sessions, "HandoffState"),
@@ -189,14 +206,16 @@ class Backend(pulumi.ComponentResource):
         }
         return grants[fn]()
 
-    def _function(self, fn: str) -> AssistantFunction:
+    def _function(self, spec: FunctionSpec) -> AssistantFunction:
         a = self._args
-        t = a.tuning.get(fn, DEFAULT_TUNING[fn])
-        env = {f"ASSISTANT_{k.upper()}": self.values[k] for k in ENV_FIELDS[fn]}  # KeyError = missing setting
-        return AssistantFunction(fn, FunctionArgs(
-            code=self.code, handler=HANDLERS[fn], memory_mb=t.memory_mb, timeout_s=t.timeout_s,
+        t = a.tuning.get(spec.name, spec.tuning)
+        env = {f"ASSISTANT_{k.upper()}": self.values[k] for k in spec.env_fields  # KeyError = a missing setting
+               if k in self.values or k not in OWNER_SETTINGS}
+        is_async = spec.async_retries is not None
+        return AssistantFunction(spec.name, FunctionArgs(
+            code=self.code, handler=spec.handler, memory_mb=t.memory_mb, timeout_s=t.timeout_s,
             reserved_concurrency=t.reserved, log_retention_days=a.log_retention_days, environment=env,
-            statements=self._grants(fn), tracing=fn in TRACED,
-            failure_queue_arn=a.dlq_arn if fn in ASYNC else None, max_retries=ASYNC.get(fn, 0),
-            max_event_age_s=120 if fn == "fn-answerer" else 3600,  # a late answer is a useless one
-            description=f"website assistant: {HANDLERS[fn]}"), opts=pulumi.ResourceOptions(parent=self))
+            statements=self._grants(spec.name), tracing=spec.traced,
+            failure_queue_arn=a.dlq_arn if is_async else None, max_retries=spec.async_retries or 0,
+            max_event_age_s=spec.max_event_age_s, description=f"website assistant: {spec.handler}"),
+            opts=pulumi.ResourceOptions(parent=self))

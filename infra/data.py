@@ -1,4 +1,4 @@
-"""Data: the three tables (DESIGN §6) and the data bucket.
+"""Data: the three tables and the data bucket.
 
 Bucket layout (prefixes, not folders: nothing is pre-created):
   kb/                  knowledge documents + ``.metadata.json`` sidecars, written by fn-kb-sync (kept)

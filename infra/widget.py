@@ -21,6 +21,10 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache 
 SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed SecurityHeadersPolicy
 
 
+# Shown before the first message unless the stack config sets ``greeting``.
+DEFAULT_GREETING = "Hi! Ask me anything about our help centre."
+
+
 @dataclass
 class WidgetHostingArgs:
     widget_file: Path  # uploaded when present; the URL is stable either way

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import boto3
-
+from assistant_core.aws.clients import ClientFactory
+from assistant_core.bootstrap.sync import sync_engine
 from assistant_core.errors import AuthError, BadInput, ConfigError
 from assistant_core.settings import Settings
 
-from .compose import local_engine, s3_engine
-from .config import SyncConfig, extra_from_env
 from .ingestion import BedrockIngestion
 
 
@@ -34,16 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The printed summary lists every skip, warning and error; logs are for -v.
     logging.basicConfig(level=logging.INFO if args.verbose else logging.CRITICAL, format="%(message)s")
     try:
-        cfg = SyncConfig.from_settings(Settings.from_env(extra=extra_from_env(os.environ)))
-        cfg.check_drive()
-        secrets = boto3.client("secretsmanager", region_name=cfg.region) if not cfg.credentials_file else None
-        if args.dest is not None:
-            engine = local_engine(cfg, args.dest, secrets=secrets)
-        else:
-            cfg.check_s3()
-            agent = boto3.client("bedrock-agent", region_name=cfg.region) if cfg.kb_id else None
-            s3 = boto3.client("s3", region_name=cfg.region)
-            engine = s3_engine(cfg, s3=s3, secrets=secrets, bedrock_agent=agent)
+        settings = Settings.from_env()
+        engine = sync_engine(settings, ClientFactory(settings.region), dest=args.dest)
     except (ConfigError, BadInput, AuthError) as exc:
         print(f"kb_sync: {exc}", file=sys.stderr)
         return 2

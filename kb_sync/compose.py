@@ -1,6 +1,7 @@
-"""Composition: build the Drive source, sinks and publishers from a ``SyncConfig`` and clients.
+"""kb_sync's part of the composition: the Drive source, sinks and publishers from a ``SyncConfig`` and clients.
 
-Entry points create the boto3 clients once and pass them in; nothing here reads the environment.
+Called by ``assistant_core/bootstrap/sync.py`` (fn-kb-sync, ``python -m kb_sync``) and the tests, which
+pass clients from the one client factory (or doubles); nothing here reads the environment.
 """
 
 from __future__ import annotations

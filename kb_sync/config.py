@@ -1,8 +1,8 @@
-"""kb_sync's configuration: the shared ``Settings`` plus a few sync-only values from ``Settings.extra``.
+"""What kb_sync reads from the shared ``Settings``, normalised and checked in one place.
 
-Sync-only keys (environment ``ASSISTANT_<KEY>``; candidates for real ``Settings`` fields):
-``drive_api_base``, ``drive_token_uri``, ``drive_credentials_file``, ``kb_site_urls`` (JSON),
-``kb_prefix``, ``kb_state_key``, ``kb_reconcile_hours``, ``kb_max_file_mb``, ``kb_workers``.
+``SyncConfig`` is a view, not a second source of configuration: ``SyncConfig.from_settings`` is the
+only way it is built outside tests, and every value comes from a ``Settings`` field
+(``ASSISTANT_DRIVE_*``, ``ASSISTANT_KB_*``, ``ASSISTANT_DATA_BUCKET``).
 """
 
 from __future__ import annotations
@@ -13,28 +13,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from assistant_core.errors import ConfigError
-from assistant_core.settings import Settings
+from assistant_core.settings import Settings, env_name
 
 from .drive_http import DEFAULT_BASE_URL
 
 N = TypeVar("N", int, float)
-
-EXTRA_KEYS = (
-    "drive_api_base",
-    "drive_token_uri",
-    "drive_credentials_file",
-    "kb_site_urls",
-    "kb_prefix",
-    "kb_state_key",
-    "kb_reconcile_hours",
-    "kb_max_file_mb",
-    "kb_workers",
-)
-
-
-def extra_from_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The sync-only keys present in ``env`` (for ``Settings.from_env(extra=...)``)."""
-    return {k: env[f"ASSISTANT_{k.upper()}"] for k in EXTRA_KEYS if f"ASSISTANT_{k.upper()}" in env}
 
 
 @dataclass(frozen=True)
@@ -58,24 +41,24 @@ class SyncConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SyncConfig:
-        extra = settings.extra
+        s = settings
         return cls(
-            folder_id=settings.drive_folder_id.strip(),
-            subject=settings.drive_subject.strip(),
-            credentials_secret=settings.drive_credentials_secret.strip(),
-            credentials_file=extra.get("drive_credentials_file", "").strip(),
-            drive_api_base=extra.get("drive_api_base", "").strip() or DEFAULT_BASE_URL,
-            token_uri=extra.get("drive_token_uri", "").strip(),
-            bucket=settings.data_bucket.strip(),
-            prefix=_prefix(extra.get("kb_prefix", "kb/")),
-            state_key=extra.get("kb_state_key", "").strip() or "kb-sync/state.json",
-            kb_id=settings.kb_id.strip(),
-            data_source_id=settings.kb_data_source_id.strip(),
-            region=settings.region,
-            site_urls=_site_urls(extra.get("kb_site_urls", "")),
-            reconcile_hours=_number("kb_reconcile_hours", extra.get("kb_reconcile_hours", "24"), float),
-            max_file_mb=_number("kb_max_file_mb", extra.get("kb_max_file_mb", "50"), int),
-            workers=_number("kb_workers", extra.get("kb_workers", "4"), int),
+            folder_id=s.drive_folder_id.strip(),
+            subject=s.drive_subject.strip(),
+            credentials_secret=s.drive_credentials_secret.strip(),
+            credentials_file=s.drive_credentials_file.strip(),
+            drive_api_base=s.drive_api_base.strip() or DEFAULT_BASE_URL,
+            token_uri=s.drive_token_uri.strip(),
+            bucket=s.data_bucket.strip(),
+            prefix=_prefix(s.kb_prefix),
+            state_key=s.kb_state_key.strip() or "kb-sync/state.json",
+            kb_id=s.kb_id.strip(),
+            data_source_id=s.kb_data_source_id.strip(),
+            region=s.region,
+            site_urls=_site_urls(s.kb_site_urls),
+            reconcile_hours=_positive("kb_reconcile_hours", s.kb_reconcile_hours),
+            max_file_mb=_positive("kb_max_file_mb", s.kb_max_file_mb),
+            workers=_positive("kb_workers", s.kb_workers),
         )
 
     def check_drive(self) -> None:
@@ -115,11 +98,8 @@ def _site_urls(raw: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
-def _number(name: str, raw: str, kind: type[N]) -> N:
-    try:
-        value = kind(raw)
-    except ValueError as exc:
-        raise ConfigError(f"ASSISTANT_{name.upper()} must be a number, not {raw!r}") from exc
+def _positive(name: str, value: N) -> N:
+    # Settings already turned the text into a number (or said which variable was not one).
     if value <= 0:
-        raise ConfigError(f"ASSISTANT_{name.upper()} must be positive")
+        raise ConfigError(f"{env_name(name)} must be positive")
     return value

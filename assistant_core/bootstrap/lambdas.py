@@ -1,7 +1,10 @@
-"""Composition root for the Lambdas: adapters built once per cold start from ``Settings.from_env()``.
+"""Composition root for the Lambdas: adapters built once per cold start from ``Settings.for_lambda()``.
 
-boto3 honours ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` on its own, which is how the
-local gateway points these same adapters at moto and at itself.
+``Runtime(settings, clients=..., invoker=..., ...)``: every adapter a handler uses is a cached
+property built from the settings and one ``ClientFactory``; any of them can be given instead
+(tests pass fakes; the local gateway passes its model, index and mirrored records, built by
+``bootstrap/local.py``, and a factory pointed at moto). A local-only model or kb spec, or a missing
+one where a model is needed, is a ConfigError naming the variable.
 """
 
 from __future__ import annotations
@@ -11,12 +14,10 @@ import threading
 from functools import cached_property
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from assistant_core.answering.answerer import Answerer
+from assistant_core.answering.model_events import Model
 from assistant_core.archive.archiver import TranscriptArchiver
-from assistant_core.aws.emf import EmfMetrics, stdout_line
+from assistant_core.aws.clients import AUDIT_CONFIG, ClientFactory
 from assistant_core.aws.gaps_reader import DynamoGapReader
 from assistant_core.aws.handoff_store import DynamoHandoffStore, DynamoTranscriptReader
 from assistant_core.aws.messaging import ConnectionPoster, LambdaHandoffQueue, LambdaInvoker, SecretReader, SnsNotifier
@@ -25,35 +26,71 @@ from assistant_core.aws.report_store import S3ReportStore
 from assistant_core.aws.sessions_table import DynamoSessionStore
 from assistant_core.aws.telemetry import EventBridgeAudit, TurnTelemetry
 from assistant_core.aws.transcript_archive import DynamoDayTurns, S3ArchiveBucket
+from assistant_core.bootstrap.specs import answerer_config, build_model, build_retriever, check_production_specs
 from assistant_core.clock import SystemClock
 from assistant_core.conversation.intake import Limits, MessageIntake
+from assistant_core.conversation.sessions import Invoker, SessionStore
 from assistant_core.conversation.tokens import KeySet
+from assistant_core.gaps.weekly import GapSource, ReportStore
 from assistant_core.handoff.notice import NoticeContext
 from assistant_core.handoff.service import HandoffService
+from assistant_core.observability.emf import EmfMetrics, stdout_line
+from assistant_core.ports import GapLog, Notifier, Retriever, TranscriptStore, TurnObserver
 from assistant_core.remote.slack_webhook import SlackWebhook
 from assistant_core.settings import Settings
 
-_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3},
-                 max_pool_connections=50)
-# The audit event is sent inside every fn-answerer invocation: a slow EventBridge must not stretch the turns.
-_AUDIT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2},
-                       max_pool_connections=50)
+
+def dynamo_transcripts(settings: Settings, clients: ClientFactory) -> DynamoTranscripts:
+    return DynamoTranscripts(clients.table(settings.transcripts_table), settings.retention_days)
+
+
+def dynamo_gaps(settings: Settings, clients: ClientFactory) -> DynamoGaps:
+    return DynamoGaps(clients.table(settings.gaps_table))
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clients: ClientFactory | None = None,
+        model: Model | None = None,
+        retriever: Retriever | None = None,
+        invoker: Invoker | None = None,
+        notifier: Notifier | None = None,
+        telemetry: TurnObserver | None = None,
+        gap_reader: GapSource | None = None,
+        transcripts: TranscriptStore | None = None,
+        gaps: GapLog | None = None,
+        sessions: SessionStore | None = None,
+        secrets: SecretReader | None = None,
+        reports: ReportStore | None = None,
+    ) -> None:
+        """``None`` builds the production adapter from ``settings``; anything else is used as given."""
+        check_production_specs(settings, model=model is None, kb=retriever is None)  # at cold start, not mid-turn
         self.settings = settings
-        self._session = boto3.session.Session(region_name=settings.region)
+        self.clients = clients or ClientFactory(settings.region)
         self._lock = threading.RLock()  # the local gateway calls handlers from many threads
         self._answerers: dict[str, Answerer] = {}
+        self._model, self._retriever = model, retriever
+        adapters = {"invoker": invoker, "notifier": notifier, "telemetry": telemetry, "gap_reader": gap_reader,
+                    "transcripts": transcripts, "gaps": gaps, "sessions": sessions, "secrets": secrets,
+                    "reports": reports}
+        self._given: dict[str, Any] = {k: v for k, v in {**adapters, "model": model, "retriever": retriever}.items()
+                                       if v is not None}
+        for name, value in adapters.items():
+            if value is not None:
+                self.__dict__[name] = value  # a cached_property reads the instance dict first: never built
+
+    def with_(self, settings: Settings | None = None, **replacements: Any) -> Runtime:
+        """A fresh runtime with the same clients and replacements, changed as given (tests, mostly)."""
+        return Runtime(settings or self.settings, clients=self.clients, **{**self._given, **replacements})
 
     def _client(self, service: str, **kwargs: Any) -> Any:
-        with self._lock:
-            return self._session.client(service, config=_CONFIG, **kwargs)
+        return self.clients.client(service, **kwargs)
 
     def _table(self, name: str) -> Any:
-        with self._lock:
-            return self._session.resource("dynamodb", config=_CONFIG).Table(name)
+        return self.clients.table(name)
 
     @cached_property
     def sessions(self) -> DynamoSessionStore:
@@ -61,20 +98,11 @@ class Runtime:
 
     @cached_property
     def transcripts(self) -> DynamoTranscripts:
-        return self._mirrored(DynamoTranscripts(self._table(self.settings.transcripts_table),
-                                                self.settings.retention_days))
+        return dynamo_transcripts(self.settings, self.clients)
 
     @cached_property
     def gaps(self) -> DynamoGaps:
-        return self._mirrored(DynamoGaps(self._table(self.settings.gaps_table)))
-
-    def _mirrored(self, store: Any) -> Any:
-        """The local stack also appends what it writes to files `assistant gaps/stats` read later."""
-        if not self.settings.records_dir:
-            return store
-        from assistant_core.local.record_files import JsonlRecords, Mirrored
-
-        return Mirrored(store, JsonlRecords(self.settings.records_dir))
+        return dynamo_gaps(self.settings, self.clients)
 
     @cached_property
     def gap_reader(self) -> DynamoGapReader:
@@ -133,19 +161,17 @@ class Runtime:
             else "ws://" + endpoint.removeprefix("http://")
 
     @cached_property
-    def _brains(self) -> tuple[Any, Any]:
-        from assistant_core.bootstrap.specs import build_model, build_retriever
-
+    def _brains(self) -> tuple[Model, Retriever]:
         s = self.settings
-        retriever = build_retriever(s.kb, s.docs_dir, settings=s)
-        return build_model(s.model, settings=s, retriever=retriever), retriever
+        s.require(*[name for name, given in (("model", self._model), ("kb", self._retriever)) if given is None])
+        retriever = self._retriever or build_retriever(s.kb, settings=s)
+        return self._model or build_model(s.model, settings=s), retriever
 
     @cached_property
     def telemetry(self) -> TurnTelemetry:
         """Per-turn EMF metrics and audit event; locally the metrics line goes to the debug log, not the console."""
         s = self.settings
-        with self._lock:
-            events = self._session.client("events", config=_AUDIT_CONFIG)
+        events = self._client("events", config=AUDIT_CONFIG)
         write = stdout_line if s.stage != "local" else logging.getLogger("assistant_core.metrics").debug
         return TurnTelemetry(s.stage, EventBridgeAudit(events, s.event_bus_name), write)
 
@@ -157,8 +183,6 @@ class Runtime:
 
     def answerer(self, endpoint: str = "") -> Answerer:
         """One answerer per management endpoint (the turn payload names it), sharing model and index."""
-        from assistant_core.bootstrap.specs import answerer_config
-
         endpoint = endpoint or self.settings.ws_management_endpoint
         with self._lock:
             found = self._answerers.get(endpoint)
@@ -178,17 +202,22 @@ _runtime_lock = threading.Lock()
 
 
 def runtime() -> Runtime:
-    """The process's runtime (a Lambda cold start builds it once)."""
+    """The process's runtime (a Lambda cold start builds it once, from its environment)."""
     global _runtime
     with _runtime_lock:
         if _runtime is None:
-            _runtime = Runtime(Settings.from_env())
+            _runtime = Runtime(Settings.for_lambda())
         return _runtime
 
 
-def reset_runtime(settings: Settings | None = None) -> Runtime:
-    """For the local gateway, which sets the environment before the first event."""
+def install(rt: Runtime) -> Runtime:
+    """Make ``rt`` the process's runtime: the local gateway and tests, which compose their own."""
     global _runtime
     with _runtime_lock:
-        _runtime = Runtime(settings or Settings.from_env())
-        return _runtime
+        _runtime = rt
+        return rt
+
+
+def reset_runtime(settings: Settings | None = None, **replacements: Any) -> Runtime:
+    """``install(Runtime(settings, **replacements))``; without settings, a fresh cold start's."""
+    return install(Runtime(settings or Settings.for_lambda(), **replacements))

@@ -1,8 +1,9 @@
 """The local stand-ins behind the gateway: moto on loopback, the Lambda runtime, the outbox.
 
-The real handlers run in-process with their unmodified boto3 clients; the environment sends
-those clients to moto (DynamoDB, SNS, Secrets Manager) and to the gateway itself (Lambda invoke,
-``@connections``).
+The real handlers run in-process over the Lambdas' own runtime, composed by ``bootstrap/local.py``
+with a client factory that sends its AWS clients, with fake credentials, to moto (DynamoDB, SNS,
+Secrets Manager, EventBridge) and to the gateway itself (Lambda invoke, ``@connections``). The
+process environment is read (``ASSISTANT_*`` limits and caps still apply) but never written.
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import contextlib
 import importlib
 import json
 import logging
-import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
+from assistant_core.aws.clients import ClientFactory, StaticCredentials
+from assistant_core.bootstrap.lambdas import Runtime, install
+from assistant_core.bootstrap.local import lambda_runtime
 from assistant_core.errors import ConfigError
 from assistant_core.gateway.moto_process import MotoProcess
 from assistant_core.gateway.provision import provision
@@ -26,6 +28,8 @@ from assistant_core.settings import Settings
 
 log = logging.getLogger(__name__)
 STAGE = "local"
+# Fake credentials: nothing the stand-ins' clients send may ever reach real AWS.
+LOCAL_CREDENTIALS = StaticCredentials("local", "local", "local")
 
 
 class LocalBackend:
@@ -35,20 +39,15 @@ class LocalBackend:
         self.outbox = state_dir / "outbox"
         self.moto = MotoProcess()
         self.moto_url = self.moto.url
-        # Fake credentials: nothing here may ever reach real AWS.
-        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-                           "AWS_ENDPOINT_URL": self.moto_url, "AWS_ENDPOINT_URL_LAMBDA": base_url,
-                           "AWS_DEFAULT_REGION": Settings().region})
-        os.environ.pop("AWS_PROFILE", None)
-        origins = (base_url, base_url.replace("127.0.0.1", "localhost"), *allowed_origins)
-        env = {"ASSISTANT_STAGE": "local", "ASSISTANT_DOCS_DIR": str(Path(docs).resolve()),
-               "ASSISTANT_MODEL": model, "ASSISTANT_KB": kb, "ASSISTANT_ALLOWED_ORIGINS": ",".join(origins),
-               "ASSISTANT_WS_MANAGEMENT_ENDPOINT": f"{base_url}/{STAGE}",
-               "ASSISTANT_RECORDS_DIR": str((state_dir / "records").resolve())}
-        os.environ.update(env)  # other ASSISTANT_* variables (limits, caps) still apply
-        settings = provision(Settings.from_env(), endpoint_url=self.moto_url)
-        os.environ["ASSISTANT_HANDOFF_TOPIC_ARN"] = settings.handoff_topic_arn
-        self.runtime: Runtime = reset_runtime(settings)
+        origins = tuple(o.rstrip("/") for o in (base_url, base_url.replace("127.0.0.1", "localhost"), *allowed_origins))
+        settings = Settings.local(  # other ASSISTANT_* variables (limits, caps) still apply
+            stage=STAGE, docs_dir=str(Path(docs).resolve()), model=model, kb=kb, allowed_origins=origins,
+            ws_management_endpoint=f"{base_url}/{STAGE}", records_dir=str((state_dir / "records").resolve()))
+        # Every AWS call of the handlers goes to moto, except Lambda invokes, which come back here.
+        clients = ClientFactory(settings.region, endpoint_url=self.moto_url, endpoints={"lambda": base_url},
+                                credentials=LOCAL_CREDENTIALS)
+        settings = provision(settings, clients)
+        self.runtime: Runtime = install(lambda_runtime(settings, clients=clients))
         self.runtime.answerer()  # build the index now, not on the first question
         self.functions = {settings.answerer_function: "handlers.answerer",
                           settings.handoff_function: "handlers.handoff"}

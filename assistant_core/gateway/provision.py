@@ -10,9 +10,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import boto3
-
 from assistant_core.archive.export import BY_DAY_INDEX
+from assistant_core.aws.clients import ClientFactory
 from assistant_core.conversation.tokens import new_key_set
 from assistant_core.settings import Settings
 
@@ -20,10 +19,11 @@ LOCAL_SLACK_PATH = "/local-slack/webhook"
 LOCAL_SLACK_SECRET = "chat-assistant/slack-webhook"
 
 
-def provision(settings: Settings, endpoint_url: str | None = None) -> Settings:
-    """Create everything; returns settings with the topic ARN filled in."""
-    session = boto3.session.Session(region_name=settings.region)
-    ddb: Any = session.client("dynamodb", endpoint_url=endpoint_url)
+def provision(settings: Settings, clients: ClientFactory | None = None) -> Settings:
+    """Create everything (through ``clients``, the gateway's factory pointed at moto; by default boto3's
+    own configuration, which moto's in-process mock intercepts); returns settings with the topic ARN filled in."""
+    clients = clients or ClientFactory(settings.region)
+    ddb: Any = clients.client("dynamodb")
     tables = [
         (settings.sessions_table, [("connection_id", "S", "HASH")]),
         (settings.transcripts_table, [("session_id", "S", "HASH"), ("turn_index", "N", "RANGE")]),
@@ -44,8 +44,8 @@ def provision(settings: Settings, endpoint_url: str | None = None) -> Settings:
                          KeySchema=[{"AttributeName": k, "KeyType": r} for k, _, r in keys],
                          **({"GlobalSecondaryIndexes": indexes[name]} if name in indexes else {}))
         ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
-    topic = session.client("sns", endpoint_url=endpoint_url).create_topic(Name="t-handoffs")["TopicArn"]
-    secrets: Any = session.client("secretsmanager", endpoint_url=endpoint_url)
+    topic = clients.client("sns").create_topic(Name="t-handoffs")["TopicArn"]
+    secrets: Any = clients.client("secretsmanager")
     _ensure_secret(secrets, settings.signing_key_secret, lambda: new_key_set().to_json())
     slack = local_slack_url(settings)
     if slack and not settings.slack_webhook_secret:

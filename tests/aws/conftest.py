@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from moto import mock_aws
 
 from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.bootstrap.local import build_model, build_retriever, lambda_runtime
 from assistant_core.gateway.provision import provision
 from assistant_core.settings import Settings
+
+DOCS = Path(__file__).resolve().parents[2] / "examples" / "help-center"
 
 
 @pytest.fixture
@@ -24,4 +28,5 @@ def rt(aws_env: None) -> Iterator[Runtime]:
     with mock_aws():
         settings = provision(Settings(region="ap-southeast-1",
                                       ws_management_endpoint="https://abc123.execute-api.ap-southeast-1.amazonaws.com/prod"))
-        yield Runtime(settings)
+        # The Lambda runtime with the laptop's model and index given (its settings name none).
+        yield lambda_runtime(settings, model=build_model("extractive"), retriever=build_retriever("local", DOCS))

@@ -11,7 +11,8 @@ import pytest
 from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
-from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
+from assistant_core.bootstrap.lambdas import Runtime, install
+from assistant_core.bootstrap.local import lambda_runtime
 from assistant_core.errors import StorageError
 from assistant_core.gateway.provision import provision
 from assistant_core.settings import Settings
@@ -59,6 +60,5 @@ def rt(monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        runtime = reset_runtime(provision(Settings.from_env()))
-        runtime.__dict__["invoker"] = RecordingInvoker()  # moto cannot run Lambdas without Docker
-        yield runtime
+        # As the local gateway runs the handlers; moto cannot run Lambdas without Docker: invokes are recorded.
+        yield install(lambda_runtime(provision(Settings.local()), invoker=RecordingInvoker()))

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from assistant_core.bootstrap.lambdas import Runtime, reset_runtime
+from assistant_core.bootstrap.lambdas import Runtime, install
 from assistant_core.handoff.state import DeliveryError
 from assistant_core.ports import TurnRecord
 from handlers import handoff
@@ -58,7 +58,7 @@ def staff(rt: Runtime) -> Iterator[Staff]:
     )
     with SlackWebhookDouble() as slack:
         boto3.client("secretsmanager", region_name=REGION).create_secret(Name=SECRET, SecretString=slack.webhook_url)
-        runtime = reset_runtime(rt.settings.with_(slack_webhook_secret=SECRET))
+        runtime = install(rt.with_(rt.settings.with_(slack_webhook_secret=SECRET)))
         yield Staff(runtime, slack, url)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.bootstrap.lambdas import Runtime, install
 from assistant_core.observability import log_context
 from assistant_core.observability.log_context import JsonFormatter
 from handlers import _compose, ws_connect, ws_message
@@ -73,7 +73,7 @@ def test_a_real_handler_logs_with_the_connection_session_and_turn(rt: Runtime) -
     logger.addHandler(capture)
     try:
         ws_connect.handler(event("ws_connect"), None)
-        rt.__dict__["invoker"] = RecordingInvoker(fail=True)  # logs "could not start the answerer"
+        install(rt.with_(invoker=RecordingInvoker(fail=True)))  # logs "could not start the answerer"
         ws_message.handler(event("ws_message"), SimpleNamespace(aws_request_id="req-1"))
     finally:
         logger.removeHandler(capture)

@@ -7,7 +7,7 @@ import json
 
 import boto3
 
-from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.bootstrap.lambdas import Runtime, install
 from handlers import answerer, handoff, ws_connect, ws_disconnect, ws_message
 
 from .conftest import RecordingInvoker, event, posted
@@ -48,9 +48,9 @@ def test_garbage_binary_and_busy_get_error_frames(rt: Runtime) -> None:
 
 def test_a_failed_invoke_says_unavailable_and_a_resend_can_work(rt: Runtime) -> None:
     connected(rt)
-    rt.__dict__["invoker"] = RecordingInvoker(fail=True)
+    install(rt.with_(invoker=RecordingInvoker(fail=True)))
     ws_message.handler(event("ws_message"), None)
-    rt.__dict__["invoker"] = ok = RecordingInvoker()
+    install(rt.with_(invoker=(ok := RecordingInvoker())))
     ws_message.handler(event("ws_message"), None)
     assert [f.get("code", f["type"]) for f in posted(CID)] == ["ack", "unavailable", "ack"] and len(ok.calls) == 1
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from assistant_core.aws.telemetry import EventBridgeAudit, TurnTelemetry
-from assistant_core.bootstrap.lambdas import Runtime
+from assistant_core.bootstrap.lambdas import Runtime, install
 from handlers import answerer, ws_connect, ws_message
 
 from .conftest import event, posted
@@ -47,7 +47,7 @@ def test_a_turn_emits_metrics_and_an_audit_event(rt: Runtime, caplog: pytest.Log
 def test_eventbridge_failing_does_not_affect_the_turn(rt: Runtime, caplog: pytest.LogCaptureFixture) -> None:
     lines: list[str] = []
     audit = EventBridgeAudit(boto3.client("events", region_name=REGION), "deleted-bus")
-    rt.__dict__["telemetry"] = TurnTelemetry("prod", audit, lines.append)  # before the answerer is built
+    rt = install(rt.with_(telemetry=TurnTelemetry("prod", audit, lines.append)))  # the answerer is built with it
     with caplog.at_level(logging.WARNING):
         out = one_turn(rt)
     assert out["tool"] == "answer" and "error" not in out

@@ -197,14 +197,11 @@ def missing_imports(zip_path: Path, entry_modules: list[str]) -> set[str]:
     return missing
 
 
-# Imported only inside the branches for the offline specs (`extractive`, `replay:`, `--kb local`,
-# kb_sync's local-folder sink), which the deployed stack never configures: it sets bedrock specs.
+# Imported only inside kb_sync's local-folder sink (``python -m kb_sync --dest``), which the deployed
+# stack never runs. The offline specs and the JSONL records are built by bootstrap/local.py, outside the zip.
 LOCAL_ONLY = {
-    "assistant_core.local.extractive_model",
-    "assistant_core.local.replay_model",
     "assistant_core.retrieval.index",  # shipped, but its BM25 libraries are not yet
     "bm25s", "Stemmer", "numpy",
-    "assistant_core.local.record_files",  # only when Settings.records_dir is set: the local stack
 }
 
 

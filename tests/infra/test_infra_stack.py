@@ -22,8 +22,6 @@ CARD_FUNCTIONS = {
     "fn-gaps-batch": "handlers.gaps_batch.handler", "fn-archive": "handlers.archive.handler",
     "fn-kb-sync": "handlers.kb_sync.handler",
 }
-# kb_sync's own extras (kb_sync/config.py reads them via Settings.from_env(extra=...)).
-SYNC_EXTRAS = {"kb_prefix", "kb_state_key"}
 
 
 def functions(stack: StackRun) -> dict[str, Res]:
@@ -200,7 +198,7 @@ def test_token_api_cors_is_exactly_the_configured_origins(stack: StackRun) -> No
 
 
 def test_environment_matches_settings(stack: StackRun) -> None:
-    known = {f.name for f in fields(Settings)} | SYNC_EXTRAS
+    known = {f.name for f in fields(Settings)}
     fns = functions(stack)
     for name, fn in fns.items():
         env = fn.inputs["environment"]["variables"]

@@ -13,6 +13,7 @@ import boto3
 import pytest
 
 import handlers.kb_sync as lambda_module
+from assistant_core.bootstrap import lambdas
 from kb_sync.__main__ import main
 
 from .world import AWS_KEYS, REGION, SUBJECT, World
@@ -55,7 +56,7 @@ def env(
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setattr(lambda_module, "_cache", {})  # a cold start per test
+    monkeypatch.setattr(lambdas, "_runtime", None)  # a cold start per test
     return values
 
 

@@ -10,7 +10,7 @@ import pytest
 from assistant_core.errors import ConfigError, StorageError
 from assistant_core.settings import Settings
 from kb_sync.attributes import UrlMap, attributes_for, join_path, sidecar_bytes, slugify
-from kb_sync.config import SyncConfig, extra_from_env
+from kb_sync.config import SyncConfig
 from kb_sync.formats import check_body, plan_for, title_from_name
 from kb_sync.model import FOLDER_MIME, Change, RemoteFile, Tree
 from kb_sync.plan import Action, plan_changes, plan_full, upsert
@@ -166,9 +166,7 @@ def test_state_round_trip_and_corruption() -> None:
 
 def test_config_from_settings_and_env() -> None:
     env = {"ASSISTANT_KB_PREFIX": "docs", "ASSISTANT_KB_SITE_URLS": '{"*": "https://h/{slug}"}', "OTHER": "x"}
-    settings = Settings.from_env(
-        {"ASSISTANT_DRIVE_FOLDER_ID": " F1 ", "ASSISTANT_DATA_BUCKET": "b"}, extra=extra_from_env(env)
-    )
+    settings = Settings.from_env({"ASSISTANT_DRIVE_FOLDER_ID": " F1 ", "ASSISTANT_DATA_BUCKET": "b", **env})
     cfg = SyncConfig.from_settings(settings)
     assert (cfg.folder_id, cfg.prefix, cfg.site_urls) == ("F1", "docs/", {"*": "https://h/{slug}"})
     with pytest.raises(ConfigError, match="CREDENTIALS"):
@@ -178,4 +176,4 @@ def test_config_from_settings_and_env() -> None:
     with pytest.raises(ConfigError, match="outside"):
         replace(cfg, state_key="docs/state.json").check_s3()
     with pytest.raises(ConfigError, match="positive"):
-        SyncConfig.from_settings(settings.with_(extra={"kb_workers": "0"}))
+        SyncConfig.from_settings(settings.with_(kb_workers=0))
