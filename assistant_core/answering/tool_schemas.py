@@ -1,4 +1,4 @@
-"""The four strict tools of DESIGN §3, compiled once, plus the per-turn citation enum."""
+"""The four strict tools (answer, clarify, hand_off, decline), compiled once, plus the per-turn citation enum."""
 
 from __future__ import annotations
 

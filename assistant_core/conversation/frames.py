@@ -1,4 +1,4 @@
-"""Server → visitor frames of DESIGN §5, built in one place so every path speaks the same shapes."""
+"""Server → visitor frames, built in one place so every path speaks the same shapes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Short-lived visitor tokens (DESIGN §2): ES256 JWTs signed with a rotating key set.
+"""Short-lived visitor tokens: ES256 JWTs signed with a rotating key set.
 
 Pure: the caller passes the key set, the clock reading and the origins. The algorithm is pinned
 (no ``alg: none``, no HS256 with the public key as secret) and time claims are checked here

@@ -1,0 +1,34 @@
+"""From a folder of help docs to the passages a turn cites.
+
+``read_doc``/``iter_doc_files`` read .md/.html/.txt into a titled ``Doc``; ``chunk_doc`` cuts it into
+heading-sized ``Chunk`` s; a turn's retrieved ``Passage`` s are numbered ``p1..pk`` by ``number_passages``.
+``LocalIndex`` (``--kb local``) ranks chunks with BM25 and dense vectors from an ``Embedder``; it, the
+``Embedder`` port and the tokenising of ``text_analysis`` need numpy, bm25s and PyStemmer, which only the
+``local`` extra installs, so they are imported on first use: the Lambdas import this package without them.
+"""
+
+from assistant_core import lazy_exports
+from assistant_core.retrieval.chunking import Chunk, chunk_doc
+from assistant_core.retrieval.docs import Doc, Skipped, iter_doc_files, read_doc
+from assistant_core.retrieval.passages import Passage, by_id, number_passages
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {"index": ("LocalIndex",), "embedding": ("Embedder",), "text_analysis": ("sentences", "terms")},
+)
+
+__all__ = [
+    "Chunk",
+    "Doc",
+    "Embedder",
+    "LocalIndex",
+    "Passage",
+    "Skipped",
+    "by_id",
+    "chunk_doc",
+    "iter_doc_files",
+    "number_passages",
+    "read_doc",
+    "sentences",
+    "terms",
+]
