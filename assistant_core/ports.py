@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from assistant_core.retrieval.passages import Passage
@@ -16,7 +17,7 @@ class Retriever(Protocol):
 
 
 class Poster(Protocol):
-    """Sends one server→visitor frame (DESIGN §5). Raises ``ConnectionGone`` when the visitor left."""
+    """Sends one server→visitor frame (conversation/frames.py). Raises ``ConnectionGone`` when the visitor left."""
 
     def post(self, connection_id: str, frame: Mapping[str, Any]) -> None: ...
 
@@ -33,7 +34,7 @@ class History(Protocol):
 
 @dataclass(frozen=True)
 class TurnRecord:
-    """One row of tbl-transcripts (DESIGN §6)."""
+    """One row of tbl-transcripts (infra/data.py)."""
 
     session_id: str
     turn_index: int
@@ -74,6 +75,7 @@ class GapRecord:
     tool: str
     reason: str
     closest: Sequence[Mapping[str, Any]]  # [{"id","title","source","score"}]
+    detail: str = ""  # why an answer was withheld, e.g. the unsupported sentence
 
 
 class GapLog(Protocol):
@@ -98,9 +100,17 @@ class HandoffQueue(Protocol):
 
 
 class Clock(Protocol):
-    def now_iso(self) -> str: ...
+    """Time in every shape callers need, from one object (real: clock.SystemClock; tests: one fake)."""
 
-    def monotonic(self) -> float: ...
+    def now(self) -> datetime: ...  # aware, UTC
+
+    def now_iso(self) -> str: ...  # ``2026-11-21T10:00:00.000Z``, as records store it (clock.iso_z)
+
+    def time(self) -> float: ...  # epoch seconds: TTLs, leases, rate windows
+
+    def monotonic(self) -> float: ...  # durations and deadlines within one process
+
+    def sleep(self, seconds: float) -> None: ...
 
 
 # -- fn-handoff (assistant_core/handoff/service.py) -------------------------------------------

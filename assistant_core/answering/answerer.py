@@ -258,6 +258,7 @@ def _gap(req: TurnRequest, result: GateResult, passages: list[Passage], created_
         tool=result.tool,
         reason=reason,
         closest=[{"id": p.id, "title": p.title, "source": p.source, "score": round(p.score, 4)} for p in passages[:3]],
+        detail=result.downgrade_detail,
     )
 
 

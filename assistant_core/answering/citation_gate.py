@@ -1,11 +1,17 @@
-"""The citation gate (DESIGN §4): no answer text reaches a visitor before its citations check out.
+"""The citation gate: no answer text reaches a visitor before its citations check out.
 
 The gate consumes the model's neutral events for one turn and emits server→visitor frames:
 - an ``answer``'s text is held until ``citation_ids`` is complete and every id was retrieved this
   turn; then it is released as ``delta`` frames (every ~24 chars or ~80 ms) and closed by ``answer``;
 - an invalid id, no tool call, two tool calls, an unknown tool, a bad stop reason or a stream that
   ends early downgrade the turn to ``hand_off`` — with ``retract`` first if any text was shown;
-- after the stream ends the whole input is validated against the schema (late failures retract).
+- after the stream ends the whole input is validated against the schema (late failures retract);
+- **support**: every answer sentence must be backed by its cited passages (``support.py``): each
+  checkable token (number, price, duration, date, URL, e-mail, phone, code) occurs in them and most of
+  its content words do. Text streams a sentence at a time, each released once it is complete and
+  verified, so not one byte of an unsupported sentence is shown (a figure can arrive at a sentence's
+  end, after words that looked harmless). An unsupported sentence makes the turn a ``hand_off``
+  (downgrade ``unsupported_claim``, the sentence kept in the detail), retracting earlier sentences.
 
 It is pure: frames go to an ``emit`` callable, time comes from a ``clock`` callable.
 """
@@ -19,6 +25,7 @@ from typing import Any
 import jiter
 
 from assistant_core.answering.model_events import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.support import SupportGuard, Unsupported, Verdict
 from assistant_core.answering.tool_schemas import (
     ANSWER,
     CLARIFY,
@@ -108,6 +115,7 @@ class CitationGate:
         self._tools: list[str] = []
         self._fragments: list[str] = []
         self._citations_ok = False
+        self._guard: SupportGuard | None = None  # built once the cited passages are known
         self._shown = ""  # answer text already posted to the visitor
         self._last_flush = clock()
         self._stop: str | None = None
@@ -177,12 +185,29 @@ class CitationGate:
             if bad or not (1 <= len(cited) <= MAX_CITATIONS) or len(set(cited)) != len(cited):
                 raise _Downgrade("invalid_citation", ",".join(bad) or repr(cited))
             self._citations_ok = True
+            self._guard = self._support_guard(cited)
         text = partial.get("text")
         if not isinstance(text, str):
             return
         if len(text) > MAX_ANSWER_CHARS:
             raise _Downgrade("schema_violation", f"text longer than {MAX_ANSWER_CHARS} chars")
-        self._maybe_flush(_safe_prefix(text))
+        text = _safe_prefix(text)
+        if self._guard is None:  # set together with _citations_ok; kept explicit for the type checker
+            return
+        try:
+            if _text_closed(partial, buf):  # a later key began: the text is whole, its last sentence too
+                failed = self._guard.finish(text)
+                if failed is not None:
+                    raise _unsupported(failed)
+                releasable = len(text)
+            else:
+                releasable = self._guard.releasable(text)
+        except Unsupported as u:
+            raise _unsupported(u.verdict) from None
+        self._maybe_flush(text[:releasable])
+
+    def _support_guard(self, cited: Sequence[str]) -> SupportGuard:
+        return SupportGuard([_support_text(self._passages[c]) for c in cited], hold_sentences=True)
 
     @staticmethod
     def _citations_complete(partial: dict[str, Any], buf: bytes) -> bool:
@@ -254,6 +279,13 @@ class CitationGate:
             if not text.startswith(self._shown):
                 # Cannot happen with a well-behaved parser; never leave a visitor with wrong text.
                 return self._downgrade(name, _Downgrade("schema_violation", "streamed text diverged"))
+            guard = self._guard or self._support_guard(tool_input["citation_ids"])
+            try:
+                failed = guard.finish(text)
+            except Unsupported as u:
+                failed = u.verdict
+            if failed is not None:
+                return self._downgrade(name, _unsupported(failed))
             self._maybe_flush(text, force=True)
             cited = [self._passages[c] for c in tool_input["citation_ids"]]
             self._emit(frames.answer(turn, text, cited))
@@ -295,6 +327,28 @@ class CitationGate:
             first_token_at=self._first_token_at,
             first_flush_at=self._first_flush_at,
         )
+
+
+def _text_closed(partial: dict[str, Any], buf: bytes) -> bool:
+    keys = list(partial)
+    if keys.index("text") < len(keys) - 1:
+        return True
+    if not buf.rstrip().endswith(b"}"):
+        return False
+    try:  # a "}" inside the unfinished string is not the end of the object
+        jiter.from_json(buf)
+    except ValueError:
+        return False
+    return True
+
+
+def _support_text(p: Passage) -> str:
+    # An answer may name the doc it cites ("see Returns and refunds"), so the title counts as support too.
+    return f"{p.title}\n{p.text}"
+
+
+def _unsupported(verdict: Verdict) -> _Downgrade:
+    return _Downgrade("unsupported_claim", f"{verdict.reason}: {verdict.sentence}"[:500])
 
 
 def _safe_prefix(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The offline answer model (DESIGN §8): an honest stand-in that needs no network and no weights.
+"""The offline answer model (``--model extractive``): an honest stand-in that needs no network and no weights.
 
 It chooses the tool the way a careful person would from the question and the retrieval scores,
 answers with the most relevant sentences of the best passage(s), cites them, and emits its tool
@@ -35,7 +35,8 @@ _ACCOUNT = re.compile(
     r"where|hasn'?t|has not|didn'?t|not (arrived|received|come|working)|never arrived|missing|stuck|"
     r"twice|double|hacked)\b|\blocked out\b"
     r"|\b(charged|billed) (me )?(twice|double|two times)\b|\bcharged twice\b|\bwhere is my\b"
-    r"|\bwhy (was|were|did|is) (i|my)\b|\b(refund|cancel) my\b|\b(delete|erase) (all )?(the )?(personal )?data\b"
+    r"|\bwhy (was|were|did|is) (i|my)\b|^(please )?(refund|cancel) my\b"
+    r"|\b(please|can you|could you) (refund|cancel)\b|\b(delete|erase) (all )?(the )?(personal )?data\b"
     r"|\bgdpr\b|\b(tax )?receipt for\b|\bsend (me )?(a |my )?(receipt|invoice)\b",
     re.I,
 )
@@ -58,6 +59,7 @@ _ABUSE = re.compile(r"\b(fuck\w*|shit\w*|bitch\w*|asshole|cunt|idiot bot|stupid 
 
 VAGUE_TERMS = 2  # questions with this few content terms and a pronoun ("can I change it?") need a subject
 _PRONOUN = re.compile(r"\b(it|this|that|they|them|these|those)\b", re.I)
+_URL_ONLY = re.compile(r"^(https?://|www\.)\S+$", re.I)  # a pasted link, with no question about it
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,10 @@ def decide(question: str, passages: Sequence[Passage], thresholds: Thresholds = 
 
     t = thresholds
     q_terms = list(dict.fromkeys(terms(q)))
+    if _URL_ONLY.match(q):
+        return Decision(CLARIFY, {"question": "What would you like to know about that page?"})
+    if not q_terms and q.isascii():  # "hi", "?", "ok thanks": nothing to look up yet
+        return Decision(CLARIFY, {"question": "What can I help you with?"})
     if q_terms and len(q_terms) <= VAGUE_TERMS and _PRONOUN.search(q):
         return _clarify(passages)
     best = passages[0].score if passages else 0.0

@@ -98,8 +98,15 @@ class LocalIndex:
     def _build(cls, root: Path, files: list[Path], embedder: Embedder | None = None) -> LocalIndex:
         docs: list[Doc] = []
         skipped: list[Skipped] = []
+        seen: dict[str, str] = {}  # body fingerprint -> the first doc with that body
         for path in files:
             got = read_doc(root, path)
+            if isinstance(got, Doc):
+                # The same text twice (a copied page, an export next to its source) would split every score
+                # between two identical docs and make the answer model ask which one is meant.
+                first = seen.setdefault(_fingerprint(got.body), got.path)
+                if first != got.path:
+                    got = Skipped(got.path, f"duplicate of {first}")
             if isinstance(got, Skipped):
                 log.warning("skipped %s: %s", got.path, got.reason)
                 skipped.append(got)
@@ -198,6 +205,10 @@ def _embed_chunks(embedder: Embedder, chunks: list[Chunk]) -> np.ndarray:
         raise RetrievalError(f"embedder {embedder.name} returned shape {vectors.shape}, "
                              f"expected ({len(chunks)}, {embedder.dimension})")
     return vectors
+
+
+def _fingerprint(body: str) -> str:
+    return hashlib.sha1(" ".join(body.lower().split()).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _chunk_terms(c: Chunk) -> list[str]:

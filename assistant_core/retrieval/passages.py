@@ -20,7 +20,7 @@ class Passage:
     id: str = ""  # per-turn id, assigned by number_passages
 
     def citation(self) -> dict[str, str]:
-        """The visitor-facing citation of DESIGN §5 (only http(s) URLs are passed on)."""
+        """The citation a visitor sees in an ``answer`` frame (only http(s) URLs are passed on)."""
         url = self.url if self.url.startswith(("https://", "http://")) else ""
         return {"id": self.id, "title": self.title, "url": url}
 

@@ -20,7 +20,7 @@ from .widget_page import WidgetPage, launch
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS: list[tuple[str, str, dict[str, Any]]] = [
-    ("light", "How long does delivery to Australia take?", {"viewport": {"width": 1280, "height": 800}}),
+    ("light", "How do I reset my password?", {"viewport": {"width": 1280, "height": 800}}),
     ("dark", "I want to talk to a person", {"viewport": {"width": 1280, "height": 800}, "color_scheme": "dark"}),
     (
         "mobile",

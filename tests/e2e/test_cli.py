@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = ROOT / "tests" / "fixtures" / "replay"
 DOCS = ROOT / "examples" / "help-center"
+RETURNS_DOCS = ROOT / "tests" / "fixtures" / "support-docs"  # one doc: p1 is always its passage
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -26,7 +27,7 @@ def frames(proc: subprocess.CompletedProcess[str]) -> list[dict]:
 
 
 def test_ask_json_streams_deltas_then_a_cited_answer() -> None:
-    out = frames(run("ask", "How long does delivery to Australia take?", "--json", "--docs", str(DOCS)))
+    out = frames(run("ask", "How do I reset my password?", "--json", "--docs", str(DOCS)))
     kinds = [f["type"] for f in out]
     assert kinds[0] == "ack" and kinds[-1] == "answer" and "delta" in kinds
     final = out[-1]
@@ -41,7 +42,8 @@ def test_ask_plain_prints_answer_and_sources() -> None:
 
 
 def test_ask_replay_clean_answer() -> None:
-    out = frames(run("ask", "When do orders ship?", "--json", "--model", f"replay:{REPLAY / 'answer_ok.jsonl'}"))
+    out = frames(run("ask", "Can I return something?", "--json", "--docs", str(RETURNS_DOCS),
+                     "--model", f"replay:{REPLAY / 'answer_ok.jsonl'}"))
     assert out[-1]["type"] == "answer" and out[-1]["citations"][0]["id"] == "p1"
 
 
@@ -59,7 +61,8 @@ def test_ask_replay_clean_answer() -> None:
     ],
 )
 def test_ask_replay_downgrades_to_hand_off(fixture: str, retracted: bool) -> None:
-    out = frames(run("ask", "When do orders ship?", "--json", "--model", f"replay:{REPLAY / (fixture + '.jsonl')}"))
+    out = frames(run("ask", "Can I return something?", "--json", "--docs", str(RETURNS_DOCS),
+                     "--model", f"replay:{REPLAY / (fixture + '.jsonl')}"))
     kinds = [f["type"] for f in out]
     assert kinds[-1] == "handoff" and "answer" not in kinds
     assert ("retract" in kinds) is retracted
@@ -111,25 +114,30 @@ def test_empty_folder_and_unreadable_docs(tmp_path: Path) -> None:
     assert out[-1]["type"] == "answer" and "9am" in out[-1]["text"]
 
 
-def test_eval_json_reports_every_metric() -> None:
-    proc = run("eval", "--docs", str(DOCS), "--questions", str(ROOT / "examples" / "questions.jsonl"), "--json")
+# Floors measured with the offline model (extractive + hybrid index) when its thresholds were fitted on
+# office-help (bench/fit_decisions.py) and reported on the sample: a change that answers more wrongly,
+# answers what it should not, or retrieves worse fails here. Measured: sample 1.0 / 0.574 / 0.079 / 0.958,
+# office-help 0.964 / 0.367 / 0.098 / 0.914 (answer_precision / grounded / false_answer / hit_at_5).
+EVAL_FLOORS = {
+    "sample": (DOCS, ROOT / "examples" / "questions.jsonl", 0.97, 0.55, 0.10, 0.94),
+    "office-help": (ROOT / "examples/office-help/docs", ROOT / "examples/office-help/questions.jsonl",
+                    0.94, 0.34, 0.12, 0.89),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVAL_FLOORS))
+def test_eval_json_reports_every_metric_above_its_measured_floor(name: str) -> None:
+    docs, questions, precision, grounded, false_answer, hit_at_5 = EVAL_FLOORS[name]
+    proc = run("eval", "--docs", str(docs), "--questions", str(questions), "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    assert set(report) == {
-        "n",
-        "recall_at_5",
-        "mrr",
-        "tool_accuracy",
-        "citation_valid_rate",
-        "downgrades",
-        "p50_ms",
-        "p95_ms",
-    }
-    assert report["n"] >= 80
-    # Floors measured on the sample help centre (0.91 tool accuracy, 0.82 recall@5 when written):
-    # a change that makes the offline assistant choose worse or retrieve worse fails here.
-    assert report["tool_accuracy"] >= 0.85
-    assert report["recall_at_5"] >= 0.78 and report["mrr"] >= 0.65
+    assert {"n", "recall_at_5", "mrr", "hit_at_1", "hit_at_5", "tool_accuracy", "grounded", "wrong_cite",
+            "false_answer", "answer_precision", "citation_valid_rate", "downgrades", "p50_ms", "p95_ms",
+            "confusion", "mistakes"} == set(report)
+    assert report["n"] >= 99
+    assert report["answer_precision"] >= precision and report["grounded"] >= grounded
+    assert report["false_answer"] <= false_answer and report["hit_at_5"] >= hit_at_5
+    # The extractive model copies sentences: the support gate must never block one of its answers.
     assert report["citation_valid_rate"] == 1.0 and report["downgrades"] == 0
 
 

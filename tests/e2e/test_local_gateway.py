@@ -51,7 +51,7 @@ def test_page_widget_and_token(server: Server) -> None:
 def test_ask_streams_deltas_then_a_cited_answer(server: Server) -> None:
     async def go() -> list[dict]:
         async with await connect(server) as ws:
-            return await ask(ws, "How long does delivery to Australia take?", "m1")
+            return await ask(ws, "How do I reset my password?", "m1")
 
     frames = run(go())
     assert frames[0] == {"type": "ack", "id": "m1", "turn": "t1"}
@@ -122,7 +122,7 @@ def test_burst_rate_limit_then_still_serving(server: Server) -> None:
             # questions cannot straddle two windows.
             await asyncio.sleep(10 - time.time() % 10 + 0.05)
             for i in range(4):
-                frames = await ask(ws, "How much is shipping to the UK?", f"r{i}")
+                frames = await ask(ws, "How do I track my order?", f"r{i}")
                 got.append(frames[-1].get("code") or frames[-1]["type"])
         return got
 
@@ -133,8 +133,8 @@ def test_burst_rate_limit_then_still_serving(server: Server) -> None:
 def test_a_resend_is_acked_again_and_not_answered_twice(server: Server) -> None:
     async def go() -> tuple[list[dict], list[dict]]:
         async with await connect(server) as ws:
-            first = await ask(ws, "How much is shipping to the UK?", "same")
-            await ws.send(json.dumps({"action": "send", "id": "same", "text": "How much is shipping to the UK?"}))
+            first = await ask(ws, "How do I track my order?", "same")
+            await ws.send(json.dumps({"action": "send", "id": "same", "text": "How do I track my order?"}))
             again = [await recv(ws)]
             try:
                 while True:
@@ -170,7 +170,7 @@ def test_a_2mb_frame_closes_with_a_reason_and_others_are_unaffected(server: Serv
             await ws.send("x" * 2_000_000)
             with pytest.raises(websockets.exceptions.ConnectionClosed):
                 await recv(ws)
-            frames = await ask(other, "How much is shipping to the UK?", "o1")
+            frames = await ask(other, "How do I track my order?", "o1")
             return ws.close_code, frames[-1]["type"]
 
     code, kind = run(go())
@@ -180,7 +180,7 @@ def test_a_2mb_frame_closes_with_a_reason_and_others_are_unaffected(server: Serv
 def test_disconnect_mid_stream_then_server_still_healthy(server: Server) -> None:
     async def go() -> str:
         ws = await connect(server)
-        await ws.send(json.dumps({"action": "send", "id": "gone", "text": "How long does delivery to Australia take?"}))
+        await ws.send(json.dumps({"action": "send", "id": "gone", "text": "How do I reset my password?"}))
         assert (await recv(ws))["type"] == "ack"
         await ws.close()
         await asyncio.sleep(0.5)
@@ -208,7 +208,7 @@ def test_an_expired_token_is_refused_and_refreshing_it_keeps_the_session(tmp_pat
         async def go() -> list[dict[str, Any]]:
             ws = await connect(short, token=fresh["token"])
             try:
-                return await ask(ws, "How long does delivery to Australia take?", "after-refresh")
+                return await ask(ws, "How do I reset my password?", "after-refresh")
             finally:
                 await ws.close()
 

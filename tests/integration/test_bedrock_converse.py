@@ -11,7 +11,7 @@ from tests.doubles.bedrock_runtime import Event, Stream, message, tool_block, to
 from .fakes import SITE, Turn, help_passages
 from .models import MODEL_ID, bedrock
 
-ANSWER = {"citation_ids": ["p1"], "text": "Orders ship within 2 working days, and tracking is emailed to you."}
+ANSWER = {"citation_ids": ["p1"], "text": "Orders ship within 2 working days. Tracking is emailed to you."}
 HISTORY = [HistoryTurn("Do you ship abroad?", "Yes, to 30 countries.")]
 
 

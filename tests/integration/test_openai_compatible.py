@@ -20,7 +20,7 @@ from tests.doubles.openai_sse import (
 from .fakes import RecordingPoster, Turn
 from .models import openai_model
 
-ANSWER = {"citation_ids": ["p1"], "text": "Orders ship within 2 working days, and tracking is emailed to you."}
+ANSWER = {"citation_ids": ["p1"], "text": "Orders ship within 2 working days. Tracking is emailed to you."}
 
 
 def test_request_body_and_headers(openai) -> None:

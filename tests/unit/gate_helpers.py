@@ -6,24 +6,19 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import jiter
+
 from assistant_core.answering.citation_gate import CitationGate, GateResult
 from assistant_core.answering.model_events import ModelEvent, Stop, ToolInputDelta, ToolStart
 from assistant_core.retrieval.passages import Passage, number_passages
+from tests.fakes.clock import FakeClock
 
 
-class FakeClock:
-    def __init__(self, start: float = 100.0, step: float = 0.0) -> None:
-        self.t, self.step = start, step
-
-    def __call__(self) -> float:
-        self.t += self.step
-        return self.t
-
-
-def passages(n: int = 5) -> list[Passage]:
+def passages(n: int = 5, says: str = "") -> list[Passage]:
+    """``n`` passages; ``says`` is text every passage contains (what a supported answer repeats)."""
     return number_passages(
         Passage(
-            text=f"Passage {i} text.",
+            text=f"Passage {i} text. {says}".strip(),
             title=f"Doc {i}",
             url=f"https://help.example/doc-{i}",
             source=f"doc-{i}.md",
@@ -59,14 +54,29 @@ def run_gate(
     **kw: Any,
 ) -> tuple[list[dict[str, Any]], GateResult]:
     frames: list[dict[str, Any]] = []
+    events = list(events)
+    # These tests drive the id checks, flushing and downgrades: their passages say what the answer says, so
+    # the support check (tested on its own in test_support_*) passes unless a test passes ``says``.
+    says = kw.pop("says", None)
     gate = CitationGate(
-        turn_id="t1", passages=passages(n_passages), emit=frames.append, clock=clock or FakeClock(), **kw
+        turn_id="t1", passages=passages(n_passages, answer_text(events) if says is None else says),
+        emit=frames.append, clock=(clock or FakeClock()).monotonic, **kw
     )
     for event in events:
         gate.feed(event)
         if gate.done:
             break
     return frames, gate.finish(error=error)
+
+
+def answer_text(events: Iterable[ModelEvent]) -> str:
+    """The ``text`` of an answer's tool input, as far as the stream carries it."""
+    raw = "".join(e.fragment for e in events if isinstance(e, ToolInputDelta)).encode("utf-8", "surrogatepass")
+    try:
+        value = jiter.from_json(raw, partial_mode="trailing-strings") if raw else {}
+    except ValueError:
+        return ""
+    return value.get("text", "") if isinstance(value, dict) and isinstance(value.get("text"), str) else ""
 
 
 def delta_text(frames: list[dict[str, Any]]) -> str:

@@ -10,8 +10,9 @@ from assistant_core.answering.prompts import PROMPT_VERSION
 from assistant_core.errors import ModelThrottled, RetrievalError
 from assistant_core.ports import HistoryTurn
 from assistant_core.retrieval.passages import Passage
+from tests.fakes.clock import FakeClock
 
-from .fakes import FixedRetriever, ListPoster, PacedModel, ScriptedModel, Stores, TickClock
+from .fakes import FixedRetriever, ListPoster, PacedModel, ScriptedModel, Stores
 from .gate_helpers import tool_events
 
 DOCS = [
@@ -44,7 +45,7 @@ def make(
         transcripts=stores,
         gaps=stores,
         handoffs=stores,
-        clock=TickClock(),
+        clock=FakeClock(step=0.001),
         config=AnswererConfig(site_name="Juniper & Pine", top_k=5),
     )
     return answerer, poster, stores
@@ -126,7 +127,7 @@ def test_model_error_before_the_stream_hands_off() -> None:
 
 
 def test_error_mid_stream_after_text_retracts() -> None:
-    events = tool_events("answer", {"citation_ids": ["p1"], "text": "x" * 200}, sizes=40, stop=None)
+    events = tool_events("answer", {"citation_ids": ["p1"], "text": "Xx. " * 50}, sizes=40, stop=None)
     model = ScriptedModel([*events[:4], ModelThrottled("mid", code="throttlingException")])
     answerer, poster, _ = make(model)
     answerer.run(REQ)
@@ -137,7 +138,7 @@ def test_error_mid_stream_after_text_retracts() -> None:
 def test_visitor_gone_stops_the_stream_and_still_saves_the_turn() -> None:
     poster = ListPoster(gone_after=0)
     # The stream pauses until a post has found the visitor gone, as a real model's tokens trickle in.
-    model = PacedModel(tool_events("answer", {"citation_ids": ["p1"], "text": "y" * 600}, sizes=2),
+    model = PacedModel(tool_events("answer", {"citation_ids": ["p1"], "text": "Yy. " * 150}, sizes=2),
                        pause_after=40, resume=poster.found_gone)
     answerer, _poster, stores = make(model, poster=poster)
     out = answerer.run(REQ)

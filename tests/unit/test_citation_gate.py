@@ -1,4 +1,4 @@
-"""The citation gate (DESIGN §4): every way a model stream can go wrong, and the happy path."""
+"""The citation gate: every way a model stream can go wrong, and the happy path."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pytest
 
 from assistant_core.answering.citation_gate import MAX_FRAME_BYTES, CitationGate
 from assistant_core.answering.model_events import Stop, TextDelta, ToolInputDelta, ToolStart, Usage
+from tests.fakes.clock import FakeClock
 
-from .gate_helpers import FakeClock, delta_text, passages, run_gate, tool_events, types
+from .gate_helpers import delta_text, passages, run_gate, tool_events, types
 
 ANSWER = {"citation_ids": ["p1", "p3"], "text": "Orders ship within 2 working days. Tracking is emailed to you."}
 
@@ -40,7 +41,8 @@ def test_forged_citation_becomes_hand_off_with_zero_delta_bytes() -> None:
 def test_text_before_citations_is_held_then_released() -> None:
     raw = '{"text":"Held until the ids are checked.","citation_ids":["p2"]}'
     frames: list[dict] = []
-    gate = CitationGate(turn_id="t1", passages=passages(), emit=frames.append, clock=FakeClock(step=1.0))
+    gate = CitationGate(turn_id="t1", passages=passages(says="Held until the ids are checked."), emit=frames.append,
+                        clock=FakeClock(step=1.0).monotonic)
     events = tool_events("answer", raw, sizes=4, stop=None)
     for ev in events[:-1]:
         gate.feed(ev)
@@ -92,7 +94,7 @@ def test_answer_tool_is_unknown_when_nothing_was_retrieved() -> None:
 
 
 def test_stream_cut_mid_json_downgrades() -> None:
-    raw = json.dumps({"citation_ids": ["p1"], "text": "This answer never finishes because the"})[:-10]
+    raw = json.dumps({"citation_ids": ["p1"], "text": "This part is shown first. It never finishes because the"})[:-10]
     frames, result = run_gate(tool_events("answer", raw, sizes=50, stop=None), clock=FakeClock(step=1.0))
     assert types(frames)[-2:] == ["retract", "handoff"]  # its beginning had been shown
     assert result.downgrade_reason == "stream_ended_early"
@@ -113,7 +115,7 @@ def test_bad_stop_reasons_downgrade(stop: str) -> None:
 
 
 def test_schema_violation_after_text_was_flushed_retracts_then_hands_off() -> None:
-    bad = {"citation_ids": ["p1"], "text": "Streamed words that will be withdrawn.", "confidence": "high"}
+    bad = {"citation_ids": ["p1"], "text": "Streamed words that will be withdrawn. More words.", "confidence": "high"}
     frames, result = run_gate(tool_events("answer", bad, sizes=8), clock=FakeClock(step=1.0))
     assert delta_text(frames)  # text was shown...
     assert types(frames)[-2:] == ["retract", "handoff"]  # ...then withdrawn
@@ -129,7 +131,7 @@ def test_duplicate_citation_key_is_caught_at_the_end() -> None:
 
 
 def test_too_long_answer_stops_early() -> None:
-    long = {"citation_ids": ["p1"], "text": "word " * 400}
+    long = {"citation_ids": ["p1"], "text": "Word. " * 400}
     frames, result = run_gate(tool_events("answer", long, sizes=50), clock=FakeClock(step=1.0))
     assert types(frames)[-2:] == ["retract", "handoff"] and result.downgrade_reason == "schema_violation"
 
@@ -165,8 +167,9 @@ def test_escaped_surrogate_pairs_split_across_fragments() -> None:
 
 
 def test_flush_policy_batches_small_fragments() -> None:
-    # A frozen clock: only the 24-character rule can trigger a flush before the end.
-    frames, _ = run_gate(tool_events("answer", {"citation_ids": ["p1"], "text": "x" * 100}, sizes=1))
+    # A frozen clock: only the 24-character rule can trigger a flush before the end. Text is released a
+    # verified sentence at a time, so the sentences here are short.
+    frames, _ = run_gate(tool_events("answer", {"citation_ids": ["p1"], "text": "Xx. " * 25}, sizes=1))
     deltas = [f for f in frames if f["type"] == "delta"]
     assert all(len(f["text"]) >= 24 for f in deltas[:-1])
     assert 4 <= len(deltas) <= 5
@@ -174,7 +177,7 @@ def test_flush_policy_batches_small_fragments() -> None:
 
 def test_flush_policy_posts_after_80ms_even_if_few_chars() -> None:
     frames, _ = run_gate(
-        tool_events("answer", {"citation_ids": ["p1"], "text": "abcdefghij" * 3}, sizes=2), clock=FakeClock(step=0.1)
+        tool_events("answer", {"citation_ids": ["p1"], "text": "Ab. " * 10}, sizes=2), clock=FakeClock(step=0.1)
     )
     assert len([f for f in frames if f["type"] == "delta"]) >= 10
 
