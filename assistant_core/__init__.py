@@ -2,7 +2,7 @@
 
 Domain (no boto3, no HTTP, no environment; each package names its public surface in ``__init__``):
     answering/      one visitor turn: answerer, citation and support gates, model port, tools, prompts, eval
-    conversation/   what a visitor sends: tokens, message intake, input checks, sessions port, frames
+    conversation/   what a visitor sends: tokens, message intake, input checks, the sessions port, frames
     retrieval/      docs → chunks → passages, the hybrid index (``--kb local``) and its embedder port
     handoff/        a session's hand-off to staff: state rules, notices, the fn-handoff service
     gaps/           the weekly knowledge-gaps report: grouping, rendering, the job
@@ -12,7 +12,7 @@ Kernel (shared by all of the above):
     errors.py       the one exception base and its kinds
     settings.py     the one ``Settings``, the only domain module that reads the environment
     defaults.py     product defaults shared with the Pulumi program (imports nothing)
-    ports.py        the cross-capability ports and records (history, transcripts, gaps, hand-offs, clock…)
+    ports.py        the ports several capabilities take (``Clock``, ``Notifier``); each package has its own ports.py
     clock.py        the real clock behind the ``Clock`` port
     resilience.py   retry with backoff and the circuit breaker
 Adapters (implement the ports; only the composition layer chooses them):

@@ -85,12 +85,16 @@ class CircuitBreaker:
     A dead model then costs a visitor one fast ``hand_off`` instead of seconds of retries each.
     """
 
-    CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
 
     def __init__(
         self, *, failure_threshold: int = 5, reset_after: float = 60.0, clock: Clock = SYSTEM_CLOCK
     ) -> None:
-        self._threshold, self._reset_after, self._clock = failure_threshold, reset_after, clock
+        self._threshold = failure_threshold
+        self._reset_after = reset_after
+        self._clock = clock
         self._failures = 0
         self._opened_at = 0.0
         self._state = self.CLOSED
@@ -111,13 +115,15 @@ class CircuitBreaker:
 
     def record_success(self) -> None:
         with self._lock:
-            self._failures, self._state = 0, self.CLOSED
+            self._failures = 0
+            self._state = self.CLOSED
 
     def record_failure(self) -> None:
         with self._lock:
             self._failures += 1
             if self._state == self.HALF_OPEN or self._failures >= self._threshold:
-                self._state, self._opened_at = self.OPEN, self._clock.monotonic()
+                self._state = self.OPEN
+                self._opened_at = self._clock.monotonic()
 
 
 class Retrier:
@@ -131,8 +137,10 @@ class Retrier:
         sleep: Callable[[float], None] = SYSTEM_CLOCK.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.policy, self.breaker = policy, breaker
-        self._sleep, self._rand = sleep, rand
+        self.policy = policy
+        self.breaker = breaker
+        self._sleep = sleep
+        self._rand = rand
 
     def run(
         self,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 from assistant_core.answering.answerer import Answerer, TurnRequest
-from assistant_core.answering.model_events import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.ports import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
 from assistant_core.clock import SystemClock
 from assistant_core.local.memory_stores import CollectingPoster, MemoryGaps, MemoryHandoffs, MemoryTranscripts
 from assistant_core.retrieval.passages import Passage

@@ -24,10 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the doubles live under tests/
 
-from assistant_core.answering.model_events import Model
+from tests.integration.fakes import Turn
+
+from assistant_core.answering.ports import Model
 from tests.doubles import bedrock_runtime, openai_sse
 from tests.doubles.http_double import StreamLog
-from tests.integration.fakes import Turn
 
 ANSWER = {"citation_ids": ["p1", "p2"], "text": "Orders ship within 2 working days; tracking is emailed to you."}
 RAW = json.dumps(ANSWER)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assistant_core.answering.ports import GapRecord
 from assistant_core.gaps.grouping import GapGrouper
 from assistant_core.gaps.render import render_csv, render_markdown
-from assistant_core.ports import GapRecord
 
 WEEK = "2026-W47"
 VERBS = ["ship", "deliver", "return", "cancel", "change", "track", "pay", "refund", "upgrade", "reset"]

@@ -10,7 +10,7 @@ import statistics
 import time
 
 from assistant_core.answering.citation_gate import CitationGate
-from assistant_core.answering.model_events import Stop, ToolInputDelta, ToolStart
+from assistant_core.answering.ports import Stop, ToolInputDelta, ToolStart
 from assistant_core.retrieval.passages import Passage, number_passages
 
 TEXT = ("Orders placed before noon ship the same working day. Tracking is emailed once the parcel leaves. " * 20)[:1500]

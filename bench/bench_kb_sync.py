@@ -1,7 +1,7 @@
 """kb_sync: a full sync of 500 small docs, then an incremental sync with 5 changed docs.
 
 Runs the real engine (google-auth, requests, boto3) against the local doubles: Google OAuth + Drive v3
-(tests/kb_sync/doubles), S3 on moto's server, bedrock-agent ingestion. Prints docs/s, the
+(tests/doubles/kb_sync), S3 on moto's server, bedrock-agent ingestion. Prints docs/s, the
 requests made (Drive by operation, token endpoint, S3 by operation) and wall time, twice: with the
 doubles as fast as they go, and with a fixed added latency per Drive request (default 30 ms) to show
 what the worker pool buys against a real network. Reported, never asserted.
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # the doubles live with the tests (tests.kb_sync.doubles)
+sys.path.insert(0, str(REPO))  # the doubles live with the tests (tests.doubles.kb_sync)
 
 import boto3  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
@@ -33,10 +33,10 @@ from moto.server import ThreadedMotoServer  # noqa: E402
 from kb_sync.compose import drive_source, s3_engine  # noqa: E402
 from kb_sync.config import SyncConfig  # noqa: E402
 from kb_sync.report import SyncReport  # noqa: E402
-from tests.kb_sync.doubles.bedrock_agent import BedrockAgentDouble  # noqa: E402
-from tests.kb_sync.doubles.drive import DriveDouble  # noqa: E402
-from tests.kb_sync.doubles.keys import service_account_key  # noqa: E402
-from tests.kb_sync.doubles.oauth import GOOGLE_TOKEN_URI, OAuthDouble  # noqa: E402
+from tests.doubles.kb_sync.bedrock_agent import BedrockAgentDouble  # noqa: E402
+from tests.doubles.kb_sync.drive import DriveDouble  # noqa: E402
+from tests.doubles.kb_sync.keys import service_account_key  # noqa: E402
+from tests.doubles.kb_sync.oauth import GOOGLE_TOKEN_URI, OAuthDouble  # noqa: E402
 
 REGION = "ap-southeast-1"
 AWS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench", "region_name": REGION}

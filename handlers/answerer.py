@@ -8,7 +8,7 @@ from typing import Any
 
 from assistant_core.answering.answerer import TurnRequest
 from assistant_core.conversation import frames
-from assistant_core.conversation.sessions import TurnJob
+from assistant_core.conversation.ports import TurnJob
 from assistant_core.errors import AssistantError
 from handlers._compose import Runtime, lambda_entry, runtime
 

@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from assistant_core.conversation.sessions import Connection
+from assistant_core.conversation.ports import Connection
 from assistant_core.conversation.tokens import verify
 from assistant_core.errors import AssistantError
 from handlers._compose import header, lambda_entry, runtime

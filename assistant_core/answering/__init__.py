@@ -2,8 +2,10 @@
 
 ``Answerer.run(TurnRequest)`` loads history while it retrieves, streams the model, passes the stream through
 the ``CitationGate`` and posts frames through a ``FrameSender``; it returns a ``TurnOutcome``. ``SupportGuard``
-and ``check_sentence`` judge whether the cited passages back a sentence. ``Model`` and its events are the
-port every model adapter implements (``aws/``, ``remote/``, ``local/``); ``tool_schemas`` holds the four
+and ``check_sentence`` judge whether the cited passages back a sentence. ``ports`` holds what the package
+talks to: ``Model`` and its events (every model adapter in ``aws/``, ``remote/``, ``local/`` implements it), and
+the stores and channels of a turn (``Poster``, ``History``, ``TranscriptStore``, ``GapLog``, ``HandoffQueue``,
+``TurnObserver``) with their records; ``tool_schemas`` holds the four
 tools and ``prompts`` the versioned system prompt. ``run_eval`` scores labelled questions (``assistant eval``).
 """
 
@@ -11,15 +13,25 @@ from assistant_core.answering.answerer import Answerer, AnswererConfig, TurnOutc
 from assistant_core.answering.citation_gate import CitationGate, GateResult
 from assistant_core.answering.evaluation import format_report, load_questions, run_eval
 from assistant_core.answering.frame_sender import FrameSender
-from assistant_core.answering.model_events import (
+from assistant_core.answering.ports import (
     ChatMessage,
+    GapLog,
+    GapRecord,
+    HandoffQueue,
+    HandoffRequest,
+    History,
+    HistoryTurn,
     Model,
     ModelEvent,
     ModelRequest,
+    Poster,
     Stop,
     TextDelta,
     ToolInputDelta,
     ToolStart,
+    TranscriptStore,
+    TurnObserver,
+    TurnRecord,
     Usage,
 )
 from assistant_core.answering.prompts import PROMPT_VERSION, build_messages, build_system_prompt
@@ -47,16 +59,26 @@ __all__ = [
     "ChatMessage",
     "CitationGate",
     "FrameSender",
+    "GapLog",
+    "GapRecord",
     "GateResult",
+    "HandoffQueue",
+    "HandoffRequest",
+    "History",
+    "HistoryTurn",
     "Model",
     "ModelEvent",
     "ModelRequest",
+    "Poster",
     "Stop",
     "SupportGuard",
     "TextDelta",
     "ToolInputDelta",
     "ToolStart",
+    "TranscriptStore",
+    "TurnObserver",
     "TurnOutcome",
+    "TurnRecord",
     "TurnRequest",
     "Usage",
     "build_messages",

@@ -15,26 +15,28 @@ from typing import Any
 
 from assistant_core.answering.citation_gate import CitationGate, GateResult
 from assistant_core.answering.frame_sender import FrameSender
-from assistant_core.answering.model_events import Model, ModelEvent, ModelRequest
-from assistant_core.answering.prompts import PROMPT_VERSION, build_messages, build_system_prompt
-from assistant_core.answering.tool_schemas import ANSWER, HAND_OFF, tool_specs
-from assistant_core.clock import week_iso
-from assistant_core.errors import AssistantError, ConnectionGone, ModelError, RetrievalError
-from assistant_core.ports import (
-    Clock,
+from assistant_core.answering.ports import (
     GapLog,
     GapRecord,
     HandoffQueue,
     HandoffRequest,
     History,
     HistoryTurn,
+    Model,
+    ModelEvent,
+    ModelRequest,
     Poster,
-    Retriever,
     TranscriptStore,
     TurnObserver,
     TurnRecord,
 )
+from assistant_core.answering.prompts import PROMPT_VERSION, build_messages, build_system_prompt
+from assistant_core.answering.tool_schemas import ANSWER, HAND_OFF, tool_specs
+from assistant_core.clock import week_iso
+from assistant_core.errors import AssistantError, ConnectionGone, ModelError, RetrievalError
+from assistant_core.ports import Clock
 from assistant_core.retrieval.passages import Passage, number_passages
+from assistant_core.retrieval.ports import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +88,16 @@ class Answerer:
         executor: ThreadPoolExecutor | None = None,
         observer: TurnObserver | None = None,
     ) -> None:
-        self.model, self.retriever, self.history = model, retriever, history
+        self.model = model
+        self.retriever = retriever
+        self.history = history
         self.observer = observer  # metrics and audit; told after the turn is saved
-        self.poster, self.transcripts, self.gaps, self.handoffs = poster, transcripts, gaps, handoffs
-        self.clock, self.config = clock, config
+        self.poster = poster
+        self.transcripts = transcripts
+        self.gaps = gaps
+        self.handoffs = handoffs
+        self.clock = clock
+        self.config = config
         self._executor = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="answerer")
 
     def run(self, req: TurnRequest, *, cancelled: Callable[[], bool] | None = None,

@@ -24,7 +24,7 @@ from typing import Any
 
 import jiter
 
-from assistant_core.answering.model_events import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.ports import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 from assistant_core.answering.support import SupportGuard, Unsupported, Verdict
 from assistant_core.answering.tool_schemas import (
     ANSWER,
@@ -90,7 +90,8 @@ class GateResult:
 class _Downgrade(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
-        self.reason, self.detail = reason, detail
+        self.reason = reason
+        self.detail = detail
 
 
 class CitationGate:
@@ -310,7 +311,8 @@ class CitationGate:
         self._emit(frames.handoff(self._turn, reason))
         result = self._result(HAND_OFF, {"reason": reason}, frames.HANDOFF_MESSAGE, [])
         result.model_tool = name
-        result.downgrade_reason, result.downgrade_detail = d.reason, d.detail
+        result.downgrade_reason = d.reason
+        result.downgrade_detail = d.detail
         result.retracted = retracted
         return result
 

@@ -78,7 +78,9 @@ def load_questions(path: Path) -> list[Labelled]:
             continue
         try:
             obj = json.loads(line)
-            q, tool, gold = obj["question"], obj["expect_tool"], obj.get("gold_docs", [])
+            q = obj["question"]
+            tool = obj["expect_tool"]
+            gold = obj.get("gold_docs", [])
         except (ValueError, KeyError, TypeError) as e:
             raise BadInput(f"{path}: line {n}: expected {{question, expect_tool, gold_docs}} ({e})") from e
         if tool not in TOOLS or not isinstance(q, str) or not isinstance(gold, list):
@@ -165,7 +167,8 @@ class _Tally:
         shown = self.grounded + self.wrong_cite
         report.answer_precision = _rate(self.grounded, shown) if shown else 1.0
         report.citation_valid_rate = round(1 - self.invalid / self.answer_attempts, 4) if self.answer_attempts else 1.0
-        report.p50_ms, report.p95_ms = percentile(self.latencies, 50), percentile(self.latencies, 95)
+        report.p50_ms = percentile(self.latencies, 50)
+        report.p95_ms = percentile(self.latencies, 95)
         report.confusion = {t: dict(self.confusion[t]) for t in TOOL_NAMES}
         return report
 
@@ -186,7 +189,8 @@ def percentile(values: list[float], pct: float) -> float:
         return 0.0
     ordered = sorted(values)
     k = (len(ordered) - 1) * pct / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    lo = int(k)
+    hi = min(int(k) + 1, len(ordered) - 1)
     return round(ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo), 2)
 
 

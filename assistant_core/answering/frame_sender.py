@@ -11,9 +11,9 @@ import logging
 import threading
 from collections import deque
 
+from assistant_core.answering.ports import Poster
 from assistant_core.conversation.frames import Frame
 from assistant_core.errors import ConnectionGone
-from assistant_core.ports import Poster
 
 log = logging.getLogger(__name__)
 MAX_MERGED_CHARS = 4000  # far below the 32 KB frame limit even in 4-byte characters
@@ -21,7 +21,8 @@ MAX_MERGED_CHARS = 4000  # far below the 32 KB frame limit even in 4-byte charac
 
 class FrameSender:
     def __init__(self, poster: Poster, connection_id: str) -> None:
-        self._poster, self._connection_id = poster, connection_id
+        self._poster = poster
+        self._connection_id = connection_id
         self._queue: deque[Frame] = deque()
         self._cv = threading.Condition()
         self._closed = False

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant_core.answering.model_events import ChatMessage
-from assistant_core.ports import HistoryTurn
+from assistant_core.answering.ports import ChatMessage, HistoryTurn
 from assistant_core.retrieval.passages import Passage
 
 PROMPT_VERSION = "2026-12-03.1"

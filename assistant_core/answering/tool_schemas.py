@@ -9,7 +9,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-ANSWER, CLARIFY, HAND_OFF, DECLINE = "answer", "clarify", "hand_off", "decline"
+ANSWER = "answer"
+CLARIFY = "clarify"
+HAND_OFF = "hand_off"
+DECLINE = "decline"
 TOOL_NAMES: tuple[str, ...] = (ANSWER, CLARIFY, HAND_OFF, DECLINE)
 
 HANDOFF_REASONS = ("visitor_request", "account_specific", "complaint", "unsafe", "out_of_knowledge", "other")

@@ -15,8 +15,9 @@ from datetime import date
 from typing import Any
 
 from assistant_core.archive.export import COMPLETE, build_export, listed_records, manifest_key, parse_day, window
+from assistant_core.archive.ports import ArchiveBucket, DayTurns
 from assistant_core.errors import AssistantError, BadInput, StorageError
-from assistant_core.ports import ArchiveBucket, Clock, DayTurns
+from assistant_core.ports import Clock
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ class ArchiveReport:
 
 class TranscriptArchiver:
     def __init__(self, turns: DayTurns, bucket: ArchiveBucket, clock: Clock) -> None:
-        self.turns, self.bucket, self.clock = turns, bucket, clock
+        self.turns = turns
+        self.bucket = bucket
+        self.clock = clock
 
     def run(self, payload: Mapping[str, Any] | None) -> ArchiveReport:
         """Raises ``BadInput`` for a bad ``day``; store failures are reported per day, not raised."""
@@ -59,9 +62,11 @@ class TranscriptArchiver:
         if not isinstance(payload, Mapping):
             raise BadInput(f"the event must be an object, got {type(payload).__name__}")
         if payload.get("day") is not None:
-            days, forced = [parse_day(payload["day"], today)], True
+            days = [parse_day(payload["day"], today)]
+            forced = True
         else:
-            days, forced = window(today), False
+            days = window(today)
+            forced = False
         report = ArchiveReport()
         for day in days:  # one bad day must not keep the others from being exported
             try:
@@ -76,7 +81,8 @@ class TranscriptArchiver:
         manifest = self.bucket.read_json(manifest_key(day))
         listed = listed_records(manifest)
         if manifest is not None and listed is not None:
-            live, parts = self.turns.count(day), len(manifest.get("parts", []))
+            live = self.turns.count(day)
+            parts = len(manifest.get("parts", []))
             if live < listed:  # only TTL deletes, and only long after the window: say so, keep the archive
                 log.warning("%s: DynamoDB holds %d turns, the archive %d; keeping the archive", day, live, listed)
                 return DayResult(day, "kept", listed, parts)

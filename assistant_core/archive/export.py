@@ -40,7 +40,9 @@ CATCH_UP_DAYS = 5  # each run also re-checks the five days before today (missed 
 # Floor on DynamoDB retention whatever retention_days says. Must exceed CATCH_UP_DAYS + 1: the last
 # run that looks at a day can start up to that many days after the day began.
 MIN_TTL_DAYS = 7
-COMPLETE, OPEN = "complete", "open"  # manifest status: exported after / before its day ended
+# A manifest's status: its day was exported after it ended (complete) or while it was still going (open).
+COMPLETE = "complete"
+OPEN = "open"
 DROPPED_FIELDS = frozenset({"ttl"})  # DynamoDB housekeeping, meaningless in the archive
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 

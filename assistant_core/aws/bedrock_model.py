@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from assistant_core.answering.model_events import (
+from assistant_core.answering.ports import (
     ChatMessage,
     ModelEvent,
     ModelRequest,
@@ -120,6 +120,7 @@ def map_event(raw: Mapping[str, Any]) -> list[ModelEvent]:
     if "messageStop" in raw:
         return [Stop(raw["messageStop"]["stopReason"])]
     if "metadata" in raw:
-        usage, metrics = raw["metadata"].get("usage", {}), raw["metadata"].get("metrics", {})
+        usage = raw["metadata"].get("usage", {})
+        metrics = raw["metadata"].get("metrics", {})
         return [Usage(usage.get("inputTokens", 0), usage.get("outputTokens", 0), metrics.get("latencyMs", 0))]
     return []  # messageStart, contentBlockStop

@@ -42,8 +42,11 @@ class BedrockKnowledgeBaseRetriever:
     ) -> None:
         if search_type is not None and search_type not in SEARCH_TYPES:
             raise ValueError(f"search_type must be one of {SEARCH_TYPES}, not {search_type!r}")
-        self.client, self.knowledge_base_id = client, knowledge_base_id
-        self.search_type, self.metadata_filter, self.min_score = search_type, metadata_filter, min_score
+        self.client = client
+        self.knowledge_base_id = knowledge_base_id
+        self.search_type = search_type
+        self.metadata_filter = metadata_filter
+        self.min_score = min_score
         # Retrieval runs before the model: keep its retries short, the visitor is waiting.
         self.retrier = retrier or Retrier(RetryPolicy(attempts=3, base_delay=0.2, max_delay=1.0), CircuitBreaker())
 

@@ -13,8 +13,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from ..answering.ports import GapRecord
 from ..errors import ConfigError
-from ..ports import GapRecord
 from .retry import call, code_of, storage_error
 
 PAGE_SIZE = 500  # items per Query page (DynamoDB also stops each page at 1 MB)
@@ -23,7 +23,8 @@ _FIELDS = tuple(GapRecord.__dataclass_fields__)
 
 class DynamoGapReader:
     def __init__(self, table: Any, page_size: int = PAGE_SIZE) -> None:
-        self.table, self.page_size = table, page_size
+        self.table = table
+        self.page_size = page_size
 
     def gaps(self, week_iso: str) -> Iterator[GapRecord]:
         start: Mapping[str, Any] | None = None

@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from ..ports import StoredHandoff, TranscriptTurn
+from ..handoff.ports import StoredHandoff, TranscriptTurn
 from .retry import call, code_of, storage_error
 
 PREFIX = "handoff#"

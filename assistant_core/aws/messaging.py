@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..answering.ports import HandoffRequest
 from ..errors import ConfigError, ConnectionGone, StorageError, Throttled
-from ..ports import HandoffRequest
 from .retry import call, code_of, storage_error
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ class LambdaHandoffQueue:
     """``HandoffQueue`` for the answerer: the handoff function does the slow sending."""
 
     def __init__(self, invoker: LambdaInvoker, function: str) -> None:
-        self.invoker, self.function = invoker, function
+        self.invoker = invoker
+        self.function = function
 
     def request(self, handoff: HandoffRequest) -> None:
         self.invoker.invoke_async(self.function, {"kind": "handoff", **asdict(handoff)})
@@ -67,7 +68,8 @@ class LambdaHandoffQueue:
 
 class SnsNotifier:
     def __init__(self, client: Any, topic_arn: str) -> None:
-        self.client, self.topic_arn = client, topic_arn
+        self.client = client
+        self.topic_arn = topic_arn
 
     def publish(self, subject: str, message: str) -> str:
         if not self.topic_arn:

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from assistant_core.archive.export import day_of, ttl_for
 
-from ..ports import GapRecord, HistoryTurn, TurnRecord
+from ..answering.ports import GapRecord, HistoryTurn, TurnRecord
 from .retry import call, storage_error
 
 
@@ -28,7 +28,8 @@ def to_item(value: Any) -> Any:
 
 class DynamoTranscripts:
     def __init__(self, table: Any, retention_days: int = 90) -> None:
-        self.table, self.retention_days = table, retention_days
+        self.table = table
+        self.retention_days = retention_days
 
     def save_turn(self, record: TurnRecord) -> None:
         # ``day`` puts the turn in the by_day index fn-archive exports from; ``ttl`` (floored) expires
@@ -59,7 +60,8 @@ GAPS_KEEP_DAYS = 120  # gaps are only needed until the weekly report has read th
 
 class DynamoGaps:
     def __init__(self, table: Any, keep_days: int = GAPS_KEEP_DAYS) -> None:
-        self.table, self.keep_days = table, keep_days
+        self.table = table
+        self.keep_days = keep_days
 
     def record(self, gap: GapRecord) -> None:
         ttl = ttl_for(gap.created_at, self.keep_days)

@@ -19,7 +19,9 @@ _TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"
 
 class S3ReportStore:
     def __init__(self, client: Any, bucket: str, prefix: str = PREFIX) -> None:
-        self.client, self.bucket, self.prefix = client, bucket, prefix
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix
 
     def put(self, week: str, markdown: str, csv_text: str) -> list[str]:
         if not self.bucket:

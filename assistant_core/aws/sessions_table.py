@@ -15,7 +15,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from assistant_core.conversation.sessions import Busy, Connection, SessionFull, TurnSlot
+from assistant_core.conversation.ports import Busy, Connection, SessionFull, TurnSlot
 
 from .retry import call, code_of, storage_error
 
@@ -30,7 +30,8 @@ def _claim_name(client_id: str) -> str:
 
 class DynamoSessionStore:
     def __init__(self, table: Any, idle_seconds: int = 3600) -> None:
-        self.table, self.idle_seconds = table, idle_seconds
+        self.table = table
+        self.idle_seconds = idle_seconds
 
     def _do(self, what: str, fn: Any, **kwargs: Any) -> Any:
         try:
@@ -67,7 +68,8 @@ class DynamoSessionStore:
 
     def hit_rate(self, connection_id: str, now: float) -> tuple[int, int]:
         # One item per connection-minute holds the minute's count and its six 10-second windows.
-        window, key = f"b{int(now % 60) // 10}", f"rate#{connection_id}#{int(now // 60)}"
+        window = f"b{int(now % 60) // 10}"
+        key = f"rate#{connection_id}#{int(now // 60)}"
         out = self._do("count rate", self.table.update_item, Key={"connection_id": key},
                        UpdateExpression="ADD n :one, #w :one SET #ttl = if_not_exists(#ttl, :ttl)",
                        ExpressionAttributeNames={"#w": window, "#ttl": "ttl"},
@@ -98,7 +100,8 @@ class DynamoSessionStore:
         return TurnSlot(int(out["Attributes"][claim]), fresh=True)
 
     def release_turn(self, session_id: str, client_id: str, index: int) -> None:
-        key, names = {"connection_id": f"sess#{session_id}"}, {"#c": _claim_name(client_id)}
+        key = {"connection_id": f"sess#{session_id}"}
+        names = {"#c": _claim_name(client_id)}
         try:  # give the index back too, unless a later message already took the next one
             self._do("release turn", self.table.update_item, Key=key, UpdateExpression="SET n = n - :one REMOVE #c",
                      ConditionExpression="n = :index", ExpressionAttributeNames=names,

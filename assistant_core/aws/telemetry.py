@@ -17,9 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from assistant_core.observability.emf import EmfMetrics, stdout_line
 from assistant_core.observability.turn_metrics import audit_detail, emf_record
 
+from ..answering.ports import TurnRecord
 from ..clock import parse_iso
 from ..errors import AssistantError, StorageError
-from ..ports import TurnRecord
 from .translate import storage_error
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,8 @@ DETAIL_TYPE = "AssistantTurn"
 
 class EventBridgeAudit:
     def __init__(self, client: Any, bus_name: str = "") -> None:
-        self.client, self.bus_name = client, bus_name or "default"
+        self.client = client
+        self.bus_name = bus_name or "default"
 
     def publish(self, detail: Mapping[str, Any], when: datetime | None = None) -> None:
         entry: dict[str, Any] = {
@@ -53,7 +54,9 @@ class EventBridgeAudit:
 
 class TurnTelemetry:
     def __init__(self, stage: str, audit: EventBridgeAudit | None, write: Callable[[str], None] = stdout_line) -> None:
-        self.stage, self.audit, self.write = stage, audit, write
+        self.stage = stage
+        self.audit = audit
+        self.write = write
         self._metrics = EmfMetrics(stage, out=lambda line: self.write(line))  # follows a replaced ``write``
 
     def turn_finished(self, record: TurnRecord) -> None:

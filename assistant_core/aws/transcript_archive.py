@@ -29,7 +29,8 @@ def plain(value: Any) -> Any:
 
 class DynamoDayTurns:
     def __init__(self, table: Any, index: str = BY_DAY_INDEX, page_size: int | None = None) -> None:
-        self.table, self.index = table, index
+        self.table = table
+        self.index = index
         self._limit = {"Limit": page_size} if page_size else {}  # DynamoDB pages at 1 MB anyway
 
     def _pages(self, what: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -61,7 +62,8 @@ class DynamoDayTurns:
 
 class S3ArchiveBucket:
     def __init__(self, client: Any, bucket: str) -> None:
-        self.client, self.bucket = client, bucket
+        self.client = client
+        self.bucket = bucket
 
     def put(self, key: str, body: bytes, content_type: str) -> None:
         try:

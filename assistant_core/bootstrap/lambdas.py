@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from assistant_core.answering.answerer import Answerer
-from assistant_core.answering.model_events import Model
+from assistant_core.answering.ports import GapLog, Model, TranscriptStore, TurnObserver
 from assistant_core.archive.archiver import TranscriptArchiver
 from assistant_core.aws.clients import AUDIT_CONFIG, ClientFactory
 from assistant_core.aws.gaps_reader import DynamoGapReader
@@ -29,14 +29,15 @@ from assistant_core.aws.transcript_archive import DynamoDayTurns, S3ArchiveBucke
 from assistant_core.bootstrap.specs import answerer_config, build_model, build_retriever, check_production_specs
 from assistant_core.clock import SystemClock
 from assistant_core.conversation.intake import Limits, MessageIntake
-from assistant_core.conversation.sessions import Invoker, SessionStore
+from assistant_core.conversation.ports import Invoker, SessionStore
 from assistant_core.conversation.tokens import KeySet
-from assistant_core.gaps.weekly import GapSource, ReportStore
+from assistant_core.gaps.ports import GapSource, ReportStore
 from assistant_core.handoff.notice import NoticeContext
 from assistant_core.handoff.service import HandoffService
 from assistant_core.observability.emf import EmfMetrics, stdout_line
-from assistant_core.ports import GapLog, Notifier, Retriever, TranscriptStore, TurnObserver
+from assistant_core.ports import Notifier
 from assistant_core.remote.slack_webhook import SlackWebhook
+from assistant_core.retrieval.ports import Retriever
 from assistant_core.settings import Settings
 
 
@@ -72,7 +73,8 @@ class Runtime:
         self.clients = clients or ClientFactory(settings.region)
         self._lock = threading.RLock()  # the local gateway calls handlers from many threads
         self._answerers: dict[str, Answerer] = {}
-        self._model, self._retriever = model, retriever
+        self._model = model
+        self._retriever = retriever
         adapters = {"invoker": invoker, "notifier": notifier, "telemetry": telemetry, "gap_reader": gap_reader,
                     "transcripts": transcripts, "gaps": gaps, "sessions": sessions, "secrets": secrets,
                     "reports": reports}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant_core.answering.answerer import Answerer
-from assistant_core.answering.model_events import Model
+from assistant_core.answering.ports import Model, Poster
 from assistant_core.aws.clients import ClientFactory
 from assistant_core.bootstrap import specs
 from assistant_core.bootstrap.lambdas import Runtime, dynamo_gaps, dynamo_transcripts
@@ -23,8 +23,8 @@ from assistant_core.local.extractive_model import ExtractiveModel
 from assistant_core.local.memory_stores import MemoryGaps, MemoryHandoffs, MemoryTranscripts
 from assistant_core.local.record_files import JsonlRecords, Mirrored
 from assistant_core.local.replay_model import ReplayModel
-from assistant_core.ports import Poster, Retriever
 from assistant_core.retrieval.index import LocalIndex
+from assistant_core.retrieval.ports import Retriever
 from assistant_core.settings import Settings
 
 __all__ = ["KB_SPECS", "MODEL_SPECS", "answerer_config", "build_model", "build_retriever", "lambda_runtime",
@@ -63,7 +63,8 @@ def local_answerer(
 ) -> tuple[Answerer, MemoryTranscripts, MemoryGaps, MemoryHandoffs]:
     """An answerer over in-memory stores (CLI, eval); the local gateway uses ``lambda_runtime`` instead."""
     transcripts = transcripts or MemoryTranscripts()
-    gaps, handoffs = MemoryGaps(), MemoryHandoffs()
+    gaps = MemoryGaps()
+    handoffs = MemoryHandoffs()
     retriever = retriever or build_retriever(settings.kb, settings.docs_dir, settings=settings)
     answerer = Answerer(
         model=model or build_model(settings.model, settings=settings, retriever=retriever),

@@ -12,12 +12,12 @@ import re
 from urllib.parse import parse_qs
 
 from assistant_core.answering.answerer import AnswererConfig
-from assistant_core.answering.model_events import Model
+from assistant_core.answering.ports import Model
 from assistant_core.aws.bedrock_model import BedrockConverseModel
 from assistant_core.aws.bedrock_retriever import BedrockKnowledgeBaseRetriever
 from assistant_core.errors import ConfigError
-from assistant_core.ports import Retriever
 from assistant_core.remote.openai_model import OpenAICompatibleModel
+from assistant_core.retrieval.ports import Retriever
 from assistant_core.settings import DEFAULT_BEDROCK_MODEL, Settings, env_name
 
 MODEL_SPECS = "extractive | replay:FILE | bedrock[:MODEL_ID] | openai:BASE_URL#MODEL"

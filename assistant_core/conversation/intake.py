@@ -16,7 +16,7 @@ from assistant_core.clock import SYSTEM_CLOCK
 from assistant_core.conversation import email_address, frames
 from assistant_core.conversation.frames import Frame
 from assistant_core.conversation.input_checks import TooLong, clean_question
-from assistant_core.conversation.sessions import Busy, SessionFull, SessionStore, TurnJob
+from assistant_core.conversation.ports import Busy, SessionFull, SessionStore, TurnJob
 from assistant_core.errors import BadInput
 from assistant_core.ports import Clock
 
@@ -63,7 +63,10 @@ class Reply:
 class MessageIntake:
     def __init__(self, store: SessionStore, limits: Limits, management_endpoint: str,
                  clock: Clock = SYSTEM_CLOCK) -> None:
-        self.store, self.limits, self.endpoint, self.clock = store, limits, management_endpoint, clock
+        self.store = store
+        self.limits = limits
+        self.endpoint = management_endpoint
+        self.clock = clock
 
     def handle(self, connection_id: str, body: Any) -> Reply:
         try:

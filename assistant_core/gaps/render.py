@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from assistant_core.gaps.grouping import GapGroup, GapsReport
+from assistant_core.gaps.group import GapGroup
+from assistant_core.gaps.grouping import GapsReport
 
 DETAIL_GROUPS = 50  # groups with a full section in the Markdown; the CSV has every group
 NOTICE_GROUPS = 5
@@ -34,7 +35,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 def week_range(week: str) -> str:
     """``2026-W47`` → ``16–22 Nov 2026`` (the week is assumed valid, see ``gaps_weekly.parse_week``)."""
-    year, num = int(week[:4]), int(week[6:])
+    year = int(week[:4])
+    num = int(week[6:])
     monday = date.fromisocalendar(year, num, 1)
     sunday = monday + timedelta(days=6)
     start = f"{monday.day}" if monday.month == sunday.month else f"{monday.day} {monday:%b}"

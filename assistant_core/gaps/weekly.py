@@ -8,30 +8,17 @@ are per week, so a retry overwrites the same objects) and alarmed on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from assistant_core.errors import BadInput
 from assistant_core.gaps.grouping import group_gaps
+from assistant_core.gaps.ports import GapSource, ReportStore
 from assistant_core.gaps.render import render_csv, render_markdown, render_notice
-from assistant_core.ports import GapRecord
+from assistant_core.ports import Notifier
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
-
-
-class GapSource(Protocol):
-    def gaps(self, week_iso: str) -> Iterable[GapRecord]: ...
-
-
-class ReportStore(Protocol):
-    def put(self, week: str, markdown: str, csv_text: str) -> list[str]:
-        """Store both files; return where they are (for the notice)."""
-        ...
-
-
-class Notifier(Protocol):
-    def publish(self, subject: str, message: str) -> str: ...
 
 
 def parse_week(text: object) -> str:

@@ -35,7 +35,8 @@ LOCAL_CREDENTIALS = StaticCredentials("local", "local", "local")
 class LocalBackend:
     def __init__(self, *, base_url: str, docs: str, model: str, kb: str, allowed_origins: tuple[str, ...],
                  state_dir: Path, workers: int = 32) -> None:
-        self.base_url, self.state_dir = base_url, state_dir
+        self.base_url = base_url
+        self.state_dir = state_dir
         self.outbox = state_dir / "outbox"
         self.moto = MotoProcess()
         self.moto_url = self.moto.url

@@ -31,7 +31,8 @@ class LiveConnection:
 
 class WebSocketBridge:
     def __init__(self, backend: LocalBackend, host: str) -> None:
-        self.backend, self.host = backend, host
+        self.backend = backend
+        self.host = host
         self.connections: dict[str, LiveConnection] = {}
 
     async def _call(self, module: str, event: dict[str, Any]) -> Any:
@@ -50,8 +51,10 @@ class WebSocketBridge:
         token = request.query.get("token")
         if not token:  # API Gateway answers 401 without invoking the authorizer
             return web.Response(status=401, text="Unauthorized")
-        cid, connected_at = secrets.token_urlsafe(12), time.time()
-        headers, query = dict(request.headers), dict(request.query)
+        cid = secrets.token_urlsafe(12)
+        connected_at = time.time()
+        headers = dict(request.headers)
+        query = dict(request.query)
         ctx = self._context(request, cid, "$connect", "CONNECT", connected_at)
         policy = await self._call("handlers.ws_connect", {
             "type": "REQUEST", "methodArn": f"arn:aws:execute-api:local:000000000000:local/{STAGE}/$connect",

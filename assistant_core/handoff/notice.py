@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from assistant_core.handoff.ports import TranscriptTurn
 from assistant_core.handoff.state import Handoff
-from assistant_core.ports import TranscriptTurn
 
 REASON_LABELS = {
     "visitor_request": "asked for a person",

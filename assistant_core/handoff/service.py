@@ -18,6 +18,14 @@ from typing import Any
 from assistant_core.clock import SYSTEM_CLOCK
 from assistant_core.errors import AssistantError, StorageError
 from assistant_core.handoff.notice import NoticeContext, render_contact, render_notice
+from assistant_core.handoff.ports import (
+    ChatWebhook,
+    HandoffStore,
+    Metrics,
+    StoredHandoff,
+    TranscriptReader,
+    TranscriptTurn,
+)
 from assistant_core.handoff.state import (
     CONTACT_SECONDS,
     ChannelOff,
@@ -25,25 +33,19 @@ from assistant_core.handoff.state import (
     Decision,
     DeliveryError,
     Handoff,
+    HandoffEvent,
     Message,
     decide,
     parse_event,
 )
-from assistant_core.ports import (
-    ChatWebhook,
-    Clock,
-    HandoffStore,
-    Metrics,
-    Notifier,
-    StoredHandoff,
-    TranscriptReader,
-    TranscriptTurn,
-)
+from assistant_core.ports import Clock, Notifier
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 60  # a crashed sender's claim expires after this; a live one finishes well within it
 SAVE_ATTEMPTS = 4
-WAIT_POLLS, POLL_SECONDS = 20, 0.25  # how long to wait for another invocation's send of the same message
+# How long to wait for another invocation's send of the same message: WAIT_POLLS reads, POLL_SECONDS apart.
+WAIT_POLLS = 20
+POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -84,30 +86,41 @@ class HandoffService:
         turns: int = 6,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        self.store, self.transcripts, self.notifier, self.chat = store, transcripts, notifier, chat
-        self.metrics, self.context, self.turns, self.clock = metrics, context, turns, clock
+        self.store = store
+        self.transcripts = transcripts
+        self.notifier = notifier
+        self.chat = chat
+        self.metrics = metrics
+        self.context = context
+        self.turns = turns
+        self.clock = clock
 
     def handle(self, payload: Mapping[str, Any]) -> Outcome:
         """Raises ``BadInput`` (drop the event), ``StorageError`` or ``DeliveryError`` (retry it)."""
         event = parse_event(payload)
-        turns: dict[str, list[TranscriptTurn] | None] = {}  # read once, and only if a notice is rendered
+        decision, handoff, stored = self._apply(event)
+        log.info("handoff %s %s by %s", handoff.handoff_id, decision.action, event.event_id)
+        outcome = Outcome(handoff.handoff_id, decision.action)
+        self._deliver(handoff, _already_sent(decision, stored), outcome)
+        return outcome
+
+    def _apply(self, event: HandoffEvent) -> tuple[Decision, Handoff, StoredHandoff | None]:
+        """Decide and save the session's handoff, deciding again when another invocation wrote first."""
+        # The transcript is read once, and only if a notice is rendered (a retry of the loop reuses it).
+        last_turns: list[TranscriptTurn] | None = None
+        turns_read = False
         for _ in range(SAVE_ATTEMPTS):
             stored = self.store.load(event.session_id)
             current = Handoff.from_dict(stored.state) if stored else None
             decision = decide(current, event, self.clock.time())
-            if decision.send == "notice" and not turns:
-                turns["last"] = self._turns(event.session_id)
-            handoff = self._with_message(decision, turns.get("last"))
+            if decision.send == "notice" and not turns_read:
+                last_turns = self._turns(event.session_id)
+                turns_read = True
+            handoff = self._with_message(decision, last_turns)
             if self._save(event.session_id, decision, handoff, stored):
-                break
+                return decision, handoff, stored
             log.info("handoff for %s changed under us; applying the event again", event.session_id)
-        else:
-            raise DeliveryError(f"handoff for {event.session_id}: record kept changing")
-        log.info("handoff %s %s by %s", handoff.handoff_id, decision.action, event.event_id)
-        outcome = Outcome(handoff.handoff_id, decision.action)
-        sent = {} if decision.action == "opened" or stored is None else dict(stored.sent)
-        self._deliver(handoff, sent, outcome)
-        return outcome
+        raise DeliveryError(f"handoff for {event.session_id}: record kept changing")
 
     def _turns(self, session_id: str) -> list[TranscriptTurn] | None:
         try:
@@ -117,20 +130,21 @@ class HandoffService:
             return None
 
     def _with_message(self, decision: Decision, turns: list[TranscriptTurn] | None) -> Handoff:
-        h = decision.handoff
+        handoff = decision.handoff
         if decision.send == "notice":
-            r = render_notice(h, turns, self.context)
+            rendered = render_notice(handoff, turns, self.context)
         elif decision.send == "contact":
-            notice = next((m for m in h.messages if m.kind == "notice"), None)
-            r = render_contact(h, self.context, notice.subject if notice else "")
+            notice = next((m for m in handoff.messages if m.kind == "notice"), None)
+            rendered = render_contact(handoff, self.context, notice.subject if notice else "")
         else:
-            return h
-        return h.with_message(decision.send, r.subject, r.body, r.slack)
+            return handoff
+        return handoff.with_message(decision.send, rendered.subject, rendered.body, rendered.slack)
 
     def _save(self, session_id: str, decision: Decision, h: Handoff, stored: StoredHandoff | None) -> bool:
         if decision.action == "duplicate":
             return True  # a redelivered event: nothing to write, but unsent messages still go out below
-        version, ttl = stored.version if stored else 0, int(h.opened_at + CONTACT_SECONDS)
+        version = stored.version if stored else 0
+        ttl = int(h.opened_at + CONTACT_SECONDS)
         if decision.action == "opened":
             return self.store.put(session_id, h.to_dict(), version, ttl)
         return self.store.update(session_id, h.to_dict(), version, ttl)
@@ -153,7 +167,8 @@ class HandoffService:
 
     def _send(self, h: Handoff, message: Message, channel: str, key: str, outcome: Outcome) -> bool:
         now = self.clock.time()
-        if not self.store.claim(h.session_id, h.handoff_id, key, now=now, lease_until=now + LEASE_SECONDS):
+        claimed = self.store.claim(h.session_id, h.handoff_id, key, now=now, lease_until=now + LEASE_SECONDS)
+        if not claimed:
             return self._settled_elsewhere(h, key, outcome)
         try:
             ref = self._post(message, channel, outcome)
@@ -206,3 +221,10 @@ class HandoffService:
             fn(*args)
         except StorageError:
             log.exception("could not record delivery state %s", args[1:])
+
+
+def _already_sent(decision: Decision, stored: StoredHandoff | None) -> dict[str, str]:
+    """The delivery marks that still apply: a newly opened handoff starts with none."""
+    if decision.action == "opened" or stored is None:
+        return {}
+    return dict(stored.sent)

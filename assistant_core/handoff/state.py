@@ -39,7 +39,8 @@ class ChannelRejected(ConfigError):
 
     def __init__(self, message: str, *, status: int = 0, code: str = "") -> None:
         super().__init__(message)
-        self.status, self.code = status, code
+        self.status = status
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,30 @@ def parse_event(payload: Mapping[str, Any]) -> HandoffEvent:
         raise BadInput(f"{kind} event without session_id")
     connection_id = _text(payload, "connection_id", 200)
     if kind == "contact":
-        email, note = _text(payload, "email", EMAIL_MAX_LENGTH), _text(payload, "note", 1000)
-        if not is_email(email):  # the intake's rule, checked again: the event may not come from the intake
-            raise BadInput("contact event with an invalid email address")
-        turn = _text(payload, "turn", 20)
-        return HandoffEvent(kind, session_id, turn, connection_id, reason="visitor_request", email=email, note=note)
+        return _contact_event(payload, session_id, connection_id)
     if kind != "handoff":
         raise BadInput(f"unknown handoff event kind {kind!r}")
+    return _handoff_event(payload, session_id, connection_id)
+
+
+def _contact_event(payload: Mapping[str, Any], session_id: str, connection_id: str) -> HandoffEvent:
+    email = _text(payload, "email", EMAIL_MAX_LENGTH)
+    note = _text(payload, "note", 1000)
+    if not is_email(email):  # the intake's rule, checked again: the event may not come from the intake
+        raise BadInput("contact event with an invalid email address")
+    turn = _text(payload, "turn", 20)
+    return HandoffEvent(
+        "contact", session_id, turn, connection_id, reason="visitor_request", email=email, note=note
+    )
+
+
+def _handoff_event(payload: Mapping[str, Any], session_id: str, connection_id: str) -> HandoffEvent:
     reason = _text(payload, "reason", 40)
-    texts = {k: _text(payload, k, n) for k, n in _LIMITS.items()}
+    if reason not in REASONS:
+        reason = "other"
+    texts = {key: _text(payload, key, limit) for key, limit in _LIMITS.items()}
     turn = _text(payload, "turn_id", 20)
-    return HandoffEvent(kind, session_id, turn, connection_id, reason=reason if reason in REASONS else "other", **texts)
+    return HandoffEvent("handoff", session_id, turn, connection_id, reason=reason, **texts)
 
 
 def _text(payload: Mapping[str, Any], key: str, limit: int) -> str:
@@ -136,7 +150,8 @@ class Handoff:
 
     def with_message(self, kind: str, subject: str, body: str, slack: Mapping[str, Any]) -> Handoff:
         key = f"{self.handoff_id}#{len(self.messages) + 1}"
-        return replace(self, messages=(*self.messages, Message(key, kind, subject, body, dict(slack))))
+        message = Message(key, kind, subject, body, dict(slack))
+        return replace(self, messages=(*self.messages, message))
 
 
 @dataclass(frozen=True)
@@ -154,15 +169,15 @@ def decide(current: Handoff | None, event: HandoffEvent, now: float, window: flo
         if current is None or now - current.opened_at >= CONTACT_SECONDS:
             return Decision("opened", _open(event, now, current), "notice")
         changed = (event.email, event.note) != (current.contact_email, current.contact_note)
-        updated = replace(_log(current, event, now), contact_email=event.email, contact_note=event.note)
+        logged = _log(current, event, now)
+        updated = replace(logged, contact_email=event.email, contact_note=event.note)
         return Decision("contact", updated, "contact" if changed else "")
     if current is not None and now - current.opened_at < window:
         # A later reason is logged, not re-sent; a handoff opened by contact details adopts the model's summary.
-        updated = _log(current, event, now)
-        return Decision(
-            "updated",
-            replace(updated, summary=current.summary or event.summary, question=current.question or event.question),
-        )
+        logged = _log(current, event, now)
+        summary = current.summary or event.summary
+        question = current.question or event.question
+        return Decision("updated", replace(logged, summary=summary, question=question))
     return Decision("opened", _open(event, now, current), "notice")
 
 
@@ -197,4 +212,5 @@ def _log(handoff: Handoff, event: HandoffEvent, now: float) -> Handoff:
         "reason": event.reason,
         "downgrade": event.downgrade,
     }
-    return replace(handoff, events=(*handoff.events, entry)[-MAX_EVENTS:], updated_at=now)
+    events = (*handoff.events, entry)[-MAX_EVENTS:]  # the newest MAX_EVENTS: the record must stay small
+    return replace(handoff, events=events, updated_at=now)

@@ -75,7 +75,8 @@ def _import_wordllama() -> type[WordLlama]:
     # wordllama calls logging.basicConfig(level=INFO) on import; if the app has not configured logging yet
     # that would install a root handler and make every later basicConfig (e.g. the CLI's) a no-op.
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    handlers = list(root.handlers)
+    level = root.level
     try:
         from wordllama import WordLlama
     except ImportError as e:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant_core.answering.model_events import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.ports import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
 from assistant_core.answering.tool_schemas import ANSWER, CLARIFY, DECLINE, HAND_OFF, MAX_ANSWER_CHARS
 from assistant_core.retrieval.passages import Passage
 from assistant_core.retrieval.text_analysis import sentences, terms

@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..answering.ports import GapRecord, HandoffRequest, HistoryTurn, TurnRecord
 from ..errors import ConnectionGone
-from ..ports import GapRecord, HandoffRequest, HistoryTurn, TurnRecord
 
 
 class MemoryTranscripts:

@@ -14,8 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from ..answering.ports import GapRecord, TurnRecord
 from ..errors import StorageError
-from ..ports import GapRecord, TurnRecord
 
 TRANSCRIPTS_FILE = "transcripts.jsonl"
 GAPS_FILE = "gaps.jsonl"
@@ -83,7 +83,8 @@ class Mirrored:
     """A primary store (DynamoDB) that answers reads; every turn or gap written also goes to the files."""
 
     def __init__(self, primary: Any, mirror: JsonlRecords) -> None:
-        self.primary, self.mirror = primary, mirror
+        self.primary = primary
+        self.mirror = mirror
 
     def save_turn(self, record: TurnRecord) -> None:
         self.primary.save_turn(record)

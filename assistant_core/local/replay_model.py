@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant_core.answering.model_events import (
+from assistant_core.answering.ports import (
     ModelEvent,
     ModelRequest,
     Stop,
@@ -40,7 +40,8 @@ def _event(line_no: int, obj: Any) -> ModelEvent | tuple[str, Any]:
     kinds = [k for k in _KINDS if k in obj]
     if len(kinds) != 1:
         raise BadInput(f"line {line_no}: expected exactly one of {', '.join(_KINDS)}")
-    kind, value = kinds[0], obj[kinds[0]]
+    kind = kinds[0]
+    value = obj[kinds[0]]
     if kind in ("tool_start", "input", "text", "stop", "error") and not isinstance(value, str):
         raise BadInput(f"line {line_no}: {kind!r} must be a string")
     if kind == "tool_start":

@@ -54,7 +54,9 @@ class EmfMetrics:
     """The ``Metrics`` port, and the printer of every other EMF line; ``out`` receives each line."""
 
     def __init__(self, stage: str, *, out: Callable[[str], None] = stdout_line, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.stage, self.out, self.clock = stage, out, clock
+        self.stage = stage
+        self.out = out
+        self.clock = clock
 
     def put(self, record: Mapping[str, Any]) -> None:
         """Print a record already built (``emf``, ``turn_metrics.emf_record``)."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from assistant_core.answering.ports import TurnRecord
 from assistant_core.clock import parse_iso
 from assistant_core.observability.emf import emf
-from assistant_core.ports import TurnRecord
 
 # Outcome -> metric name. Exactly one is 1 per turn: a downgraded turn counts as Downgrade only,
 # even though the visitor saw a hand_off, so HandOff means "the model chose to hand off".

@@ -51,7 +51,9 @@ class TurnStats:
 
 
 def summarize(rows: Iterable[Mapping[str, Any]]) -> TurnStats:
-    stats, reasons, samples = TurnStats(), Counter[str](), {k: [] for k in LATENCY_KEYS}
+    stats = TurnStats()
+    reasons = Counter[str]()
+    samples = {k: [] for k in LATENCY_KEYS}
     stamps: list[str] = []
     for row in rows:
         if not isinstance(row, Mapping):
@@ -78,7 +80,8 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> TurnStats:
         if v
     }
     if stamps:
-        stats.first, stats.last = min(stamps), max(stamps)
+        stats.first = min(stamps)
+        stats.last = max(stamps)
     return stats
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assistant_core.answering.model_events import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.ports import ModelEvent, Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 
 from ..clock import SYSTEM_CLOCK
 from ..errors import ModelError, ModelThrottled, ModelUnavailable
@@ -28,7 +28,8 @@ FINISH_REASONS = {
 
 class OpenAIStreamMapper:
     def __init__(self, started: float, clock: Clock = SYSTEM_CLOCK) -> None:
-        self._started, self._clock = started, clock  # ``started``: the clock's monotonic time of the request
+        self._started = started  # the clock's monotonic time of the request
+        self._clock = clock
         self._calls: dict[Any, bool] = {}  # key -> ToolStart emitted
         self._early_args: dict[Any, list[str]] = {}  # arguments seen before the call's name
         self.finished = False
@@ -51,7 +52,8 @@ class OpenAIStreamMapper:
         usage = chunk.get("usage")
         if isinstance(usage, dict):
             latency = round((self._clock.monotonic() - self._started) * 1000)
-            tokens_in, tokens_out = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            tokens_in = int(usage.get("prompt_tokens") or 0)
+            tokens_out = int(usage.get("completion_tokens") or 0)
             events.append(Usage(tokens_in, tokens_out, latency))
         return events
 

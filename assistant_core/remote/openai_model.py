@@ -13,7 +13,7 @@ from typing import Any
 
 import urllib3
 
-from assistant_core.answering.model_events import ModelEvent, ModelRequest
+from assistant_core.answering.ports import ModelEvent, ModelRequest
 
 from ..clock import SYSTEM_CLOCK
 from ..errors import ModelError, ModelThrottled, ModelUnavailable

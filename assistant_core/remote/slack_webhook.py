@@ -56,10 +56,13 @@ class SlackWebhook:
         clock: Clock = SYSTEM_CLOCK,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self._secret, self.budget, self.request_timeout = secret, budget_seconds, request_timeout
+        self._secret = secret
+        self.budget = budget_seconds
+        self.request_timeout = request_timeout
         self.policy = RetryPolicy(attempts=attempts, base_delay=base_delay, max_delay=max_delay)
         self._pool = pool or urllib3.PoolManager(num_pools=1, maxsize=2, retries=False)
-        self._clock, self._rand = clock, rand
+        self._clock = clock
+        self._rand = rand
 
     def _url(self) -> str:
         try:
@@ -72,7 +75,8 @@ class SlackWebhook:
             raise DeliveryError(f"slack: cannot read the webhook secret: {e}") from e
 
     def post(self, payload: Mapping[str, Any]) -> None:
-        url, body = self._url(), json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        url = self._url()
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         deadline = self._clock.monotonic() + self.budget
         for attempt in range(self.policy.attempts):
             remaining = deadline - self._clock.monotonic()

@@ -2,19 +2,21 @@
 
 ``read_doc``/``iter_doc_files`` read .md/.html/.txt into a titled ``Doc``; ``chunk_doc`` cuts it into
 heading-sized ``Chunk`` s; a turn's retrieved ``Passage`` s are numbered ``p1..pk`` by ``number_passages``.
-``LocalIndex`` (``--kb local``) ranks chunks with BM25 and dense vectors from an ``Embedder``; it, the
-``Embedder`` port and the tokenising of ``text_analysis`` need numpy, bm25s and PyStemmer, which only the
-``local`` extra installs, so they are imported on first use: the Lambdas import this package without them.
+``Retriever`` and ``Embedder`` are this package's ports (``ports.py``). ``LocalIndex`` (``--kb local``) ranks
+chunks with BM25 and dense vectors from an ``Embedder``; it and the tokenising of ``text_analysis`` need numpy,
+bm25s and PyStemmer, which only the ``local`` extra installs, so they are imported on first use: the Lambdas
+import this package without them.
 """
 
 from assistant_core import lazy_exports
 from assistant_core.retrieval.chunking import Chunk, chunk_doc
 from assistant_core.retrieval.docs import Doc, Skipped, iter_doc_files, read_doc
 from assistant_core.retrieval.passages import Passage, by_id, number_passages
+from assistant_core.retrieval.ports import Embedder, Retriever
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
-    {"index": ("LocalIndex",), "embedding": ("Embedder",), "text_analysis": ("sentences", "terms")},
+    {"index": ("LocalIndex",), "text_analysis": ("sentences", "terms")},
 )
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "Embedder",
     "LocalIndex",
     "Passage",
+    "Retriever",
     "Skipped",
     "by_id",
     "chunk_doc",

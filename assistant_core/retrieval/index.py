@@ -29,18 +29,20 @@ import numpy as np
 from assistant_core.errors import BadInput, RetrievalError
 from assistant_core.retrieval.chunking import Chunk, chunk_doc
 from assistant_core.retrieval.docs import Doc, Skipped, iter_doc_files, read_doc
-from assistant_core.retrieval.embedding import Embedder
 from assistant_core.retrieval.passages import Passage
+from assistant_core.retrieval.ports import Embedder
 from assistant_core.retrieval.text_analysis import terms
 
 log = logging.getLogger(__name__)
 
 INDEX_VERSION = 5
-K1, B = 1.2, 0.75
+K1 = 1.2
+B = 0.75
 # Fusion, fitted on examples/office-help (bench/fit_retrieval.py): fused = W_LEXICAL * lexical + (1 - W_LEXICAL)
 # * semantic', where semantic' maps the cosine from its "unrelated" floor to its "same topic" level onto 0..1.
 W_LEXICAL = 0.7
-COS_FLOOR, COS_HIGH = 0.2, 0.6
+COS_FLOOR = 0.2
+COS_HIGH = 0.6
 EMBED_CHARS = 400
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "website-assistant" / "index"
 
@@ -64,9 +66,13 @@ class LocalIndex:
         vectors: np.ndarray | None = None,
         embedder: Embedder | None = None,
     ) -> None:
-        self.chunks, self._bm25, self._df, self.stats = chunks, bm25, df, stats
+        self.chunks = chunks
+        self._bm25 = bm25
+        self._df = df
+        self.stats = stats
         self._n = len(chunks)
-        self._vectors, self._embedder = vectors, embedder
+        self._vectors = vectors
+        self._embedder = embedder
         docs = {path: i for i, path in enumerate(dict.fromkeys(c.doc_path for c in chunks))}
         self._doc_of = np.array([docs[c.doc_path] for c in chunks], dtype=np.int64)
         self._n_docs = len(docs)

@@ -1,7 +1,9 @@
-"""The connection/session store port behind message intake, and the async-invoke port.
+"""The conversation capability's ports: the connection/session store behind message intake, and async invoke.
 
 tbl-sessions holds connection rows (key = connection id) and, under other keys, the counters,
-idempotency claims and per-session turn counters that the intake rules need.
+idempotency claims and per-session turn counters that the intake rules need. ``Busy`` and ``SessionFull``
+are what a ``SessionStore`` raises; ``TurnJob`` is the payload fn-ws-message hands fn-answerer through
+the ``Invoker``.
 """
 
 from __future__ import annotations
