@@ -16,7 +16,7 @@ from assistant_core.clock import SystemClock, week_iso
 from assistant_core.gaps.grouping import group_gaps
 from assistant_core.gaps.render import render_markdown
 from assistant_core.local.record_files import JsonlRecords
-from tests.unit.gaps_seed import EXPECTED, WEEK, seeded_week
+from tests.fakes.gaps_seed import EXPECTED, WEEK, seeded_week
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,8 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from assistant_core.answering.model_events import ModelEvent, ModelRequest
+from assistant_core.answering.ports import GapRecord, HandoffRequest, HistoryTurn, ModelEvent, ModelRequest, TurnRecord
 from assistant_core.errors import ConnectionGone, ModelError, RetrievalError
-from assistant_core.ports import GapRecord, HandoffRequest, HistoryTurn, TurnRecord
 from assistant_core.retrieval.passages import Passage
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant_core.ports import GapRecord
+from assistant_core.answering.ports import GapRecord
 
 WEEK = "2026-W47"  # Monday 16 – Sunday 22 November 2026
 SHIP = {"id": "p1", "title": "Shipping rates", "source": "shipping/rates.md", "score": 0.22}

@@ -9,7 +9,7 @@ from typing import Any
 import jiter
 
 from assistant_core.answering.citation_gate import CitationGate, GateResult
-from assistant_core.answering.model_events import ModelEvent, Stop, ToolInputDelta, ToolStart
+from assistant_core.answering.ports import ModelEvent, Stop, ToolInputDelta, ToolStart
 from assistant_core.retrieval.passages import Passage, number_passages
 from tests.fakes.clock import FakeClock
 

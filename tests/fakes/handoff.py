@@ -1,5 +1,5 @@
 """Hand-written fakes of fn-handoff's ports. ``FakeHandoffStore`` obeys the same contract as the
-DynamoDB store (tests/aws/test_handoff_store.py runs the contract against both)."""
+DynamoDB store (tests/integration/aws/test_handoff_store.py runs the contract against both)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from assistant_core.errors import StorageError, Throttled
-from assistant_core.ports import StoredHandoff, TranscriptTurn
+from assistant_core.handoff.ports import StoredHandoff, TranscriptTurn
 
 
 class FakeHandoffStore:

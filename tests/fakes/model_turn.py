@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant_core.answering.answerer import Answerer, AnswererConfig, TurnOutcome, TurnRequest
-from assistant_core.answering.model_events import Model
+from assistant_core.answering.ports import GapRecord, HandoffRequest, HistoryTurn, Model, TurnRecord
 from assistant_core.errors import ConnectionGone
-from assistant_core.ports import GapRecord, HandoffRequest, HistoryTurn, Retriever, TurnRecord
 from assistant_core.retrieval.passages import Passage
+from assistant_core.retrieval.ports import Retriever
 from tests.fakes.clock import FakeClock
 
 SITE = "Acme Tea"

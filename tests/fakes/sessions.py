@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from assistant_core.conversation.sessions import Busy, Connection, SessionFull, TurnSlot
+from assistant_core.conversation.ports import Busy, Connection, SessionFull, TurnSlot
 
 
 class FakeSessionStore:

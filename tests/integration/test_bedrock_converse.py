@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from assistant_core.answering.ports import HistoryTurn
 from assistant_core.answering.tool_schemas import tool_specs
-from assistant_core.ports import HistoryTurn
 from tests.doubles.bedrock_runtime import Event, Stream, message, tool_block, tool_reply
+from tests.fakes.model_turn import SITE, Turn, help_passages
 
-from .fakes import SITE, Turn, help_passages
 from .models import MODEL_ID, bedrock
 
 ANSWER = {"citation_ids": ["p1"], "text": "Orders ship within 2 working days. Tracking is emailed to you."}

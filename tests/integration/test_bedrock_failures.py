@@ -9,8 +9,8 @@ import pytest
 from assistant_core.resilience import CircuitBreaker
 from tests.doubles.bedrock_runtime import Corrupt, Stream, StreamException, aws_error, message, tool_block, tool_reply
 from tests.fakes.clock import FakeClock
+from tests.fakes.model_turn import RecordingPoster, Turn
 
-from .fakes import RecordingPoster, Turn
 from .models import bedrock
 
 ANSWER = {"citation_ids": ["p1", "p2"], "text": "Orders ship within 2 working days. Unopened tea can be returned."}

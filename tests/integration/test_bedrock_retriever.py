@@ -11,8 +11,8 @@ from assistant_core.aws.bedrock_retriever import BedrockKnowledgeBaseRetriever
 from assistant_core.errors import RetrievalError
 from tests.doubles.bedrock_agent_runtime import RetrieveReply, s3_result
 from tests.doubles.bedrock_runtime import aws_error, tool_reply
+from tests.fakes.model_turn import Turn
 
-from .fakes import Turn
 from .models import REGION, bedrock, retrier
 
 KB_ID = "KBABCDE123"

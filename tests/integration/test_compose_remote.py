@@ -13,8 +13,7 @@ from assistant_core.settings import DEFAULT_BEDROCK_MODEL, Settings
 from tests.doubles.bedrock_agent_runtime import RetrieveReply, s3_result
 from tests.doubles.bedrock_runtime import tool_reply
 from tests.doubles.openai_sse import tool_reply as sse_tool_reply
-
-from .fakes import Turn
+from tests.fakes.model_turn import Turn
 
 ANSWER = {"citation_ids": ["p1"], "text": "Orders ship within 2 working days."}
 

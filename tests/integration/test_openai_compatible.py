@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from assistant_core.answering.ports import HistoryTurn
 from assistant_core.answering.tool_schemas import tool_specs
-from assistant_core.ports import HistoryTurn
 from tests.doubles.openai_sse import (
     SSEStream,
     chunk,
@@ -16,8 +16,8 @@ from tests.doubles.openai_sse import (
     tool_call_chunks,
     tool_reply,
 )
+from tests.fakes.model_turn import RecordingPoster, Turn
 
-from .fakes import RecordingPoster, Turn
 from .models import openai_model
 
 ANSWER = {"citation_ids": ["p1"], "text": "Orders ship within 2 working days. Tracking is emailed to you."}

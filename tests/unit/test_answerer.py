@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 from assistant_core.answering.answerer import Answerer, AnswererConfig, TurnRequest
-from assistant_core.answering.model_events import Stop, Usage
+from assistant_core.answering.ports import HistoryTurn, Stop, Usage
 from assistant_core.answering.prompts import PROMPT_VERSION
 from assistant_core.errors import ModelThrottled, RetrievalError
-from assistant_core.ports import HistoryTurn
 from assistant_core.retrieval.passages import Passage
+from tests.fakes.answering import FixedRetriever, ListPoster, PacedModel, ScriptedModel, Stores
 from tests.fakes.clock import FakeClock
-
-from .fakes import FixedRetriever, ListPoster, PacedModel, ScriptedModel, Stores
-from .gate_helpers import tool_events
+from tests.fakes.gate import tool_events
 
 DOCS = [
     Passage(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from assistant_core.answering.answerer import Answerer, AnswererConfig
+from assistant_core.answering.ports import TurnRecord
 from assistant_core.errors import ModelThrottled
-from assistant_core.ports import TurnRecord
+from tests.fakes.answering import FixedRetriever, ListPoster, ScriptedModel, Stores
 from tests.fakes.clock import FakeClock
+from tests.fakes.gate import tool_events
 
-from .fakes import FixedRetriever, ListPoster, ScriptedModel, Stores
-from .gate_helpers import tool_events
 from .test_answerer import DOCS, REQ
 
 

@@ -7,10 +7,9 @@ import json
 import pytest
 
 from assistant_core.answering.citation_gate import MAX_FRAME_BYTES, CitationGate
-from assistant_core.answering.model_events import Stop, TextDelta, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.ports import Stop, TextDelta, ToolInputDelta, ToolStart, Usage
 from tests.fakes.clock import FakeClock
-
-from .gate_helpers import delta_text, passages, run_gate, tool_events, types
+from tests.fakes.gate import delta_text, passages, run_gate, tool_events, types
 
 ANSWER = {"citation_ids": ["p1", "p3"], "text": "Orders ship within 2 working days. Tracking is emailed to you."}
 

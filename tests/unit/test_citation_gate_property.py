@@ -8,10 +8,9 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant_core.answering.model_events import Stop, ToolInputDelta, ToolStart
+from assistant_core.answering.ports import Stop, ToolInputDelta, ToolStart
 from tests.fakes.clock import FakeClock
-
-from .gate_helpers import delta_text, run_gate
+from tests.fakes.gate import delta_text, run_gate
 
 ids = st.sampled_from(["p1", "p2", "p3", "p4", "p5", "p6", "p9", "x"])
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=300)

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant_core.answering.ports import GapRecord
 from assistant_core.errors import BadInput, Throttled
-from assistant_core.gaps.grouping import MAX_PAGES, MAX_PHRASINGS, THRESHOLD, GapGrouper, group_gaps
+from assistant_core.gaps.group import MAX_PAGES, MAX_PHRASINGS
+from assistant_core.gaps.grouping import THRESHOLD, GapGrouper, group_gaps
 from assistant_core.gaps.render import CSV_FIELDS, render_csv, render_markdown, render_notice, week_range
 from assistant_core.gaps.text import jaccard, normalise, stem, tokens
 from assistant_core.gaps.weekly import parse_week, run_weekly, week_of, week_to_report
-from assistant_core.ports import GapRecord
-
-from .gaps_seed import EXPECTED, WEEK, seeded_week
+from tests.fakes.gaps_seed import EXPECTED, WEEK, seeded_week
 
 
 def gap(

@@ -9,12 +9,11 @@ import pytest
 
 from assistant_core.errors import BadInput, StorageError
 from assistant_core.handoff.notice import NoticeContext
+from assistant_core.handoff.ports import TranscriptTurn
 from assistant_core.handoff.service import HandoffService
 from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
-from assistant_core.ports import TranscriptTurn
 from tests.fakes.clock import FakeClock
-
-from .handoff_fakes import (
+from tests.fakes.handoff import (
     FakeHandoffStore,
     FakeTranscripts,
     RecordingChat,

@@ -6,10 +6,9 @@ import pytest
 
 from assistant_core.errors import BadInput
 from assistant_core.handoff.notice import NoticeContext, render_contact, render_notice, subject_line
+from assistant_core.handoff.ports import TranscriptTurn
 from assistant_core.handoff.state import WINDOW_SECONDS, Handoff, decide, parse_event
-from assistant_core.ports import TranscriptTurn
-
-from .handoff_fakes import contact_payload, handoff_payload
+from tests.fakes.handoff import contact_payload, handoff_payload
 
 T0 = 1_780_000_000.0
 CTX = NoticeContext(

@@ -7,10 +7,9 @@ import json
 import pytest
 
 from assistant_core.conversation.intake import Limits, MessageIntake
-from assistant_core.conversation.sessions import Connection
+from assistant_core.conversation.ports import Connection
 from tests.fakes.clock import FakeClock
-
-from .session_fakes import FakeSessionStore
+from tests.fakes.sessions import FakeSessionStore
 
 T0 = 1_800_000_000.0
 

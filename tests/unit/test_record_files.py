@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant_core.answering.ports import GapRecord
 from assistant_core.local.record_files import JsonlRecords
-from assistant_core.ports import GapRecord
 
 
 def gap(turn: str) -> GapRecord:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from assistant_core.answering.ports import TurnRecord
 from assistant_core.observability.turn_metrics import LATENCIES, OUTCOMES, audit_detail, emf_record, outcome_of
-from assistant_core.ports import TurnRecord
 
 LAT = {"retrieve_ms": 120, "first_token_ms": 640, "first_flush_ms": 700, "total_ms": 2100}
 

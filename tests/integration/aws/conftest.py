@@ -11,7 +11,7 @@ from assistant_core.bootstrap.local import build_model, build_retriever, lambda_
 from assistant_core.gateway.provision import provision
 from assistant_core.settings import Settings
 
-DOCS = Path(__file__).resolve().parents[2] / "examples" / "help-center"
+DOCS = Path(__file__).resolve().parents[3] / "examples" / "help-center"
 
 
 @pytest.fixture

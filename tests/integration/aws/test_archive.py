@@ -11,13 +11,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from assistant_core.answering.ports import TurnRecord
 from assistant_core.archive.archiver import TranscriptArchiver
 from assistant_core.archive.export import MIN_TTL_DAYS, manifest_key
 from assistant_core.aws.records_tables import DynamoTranscripts
 from assistant_core.aws.transcript_archive import DynamoDayTurns, S3ArchiveBucket
 from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import StorageError
-from assistant_core.ports import TurnRecord
 from tests.fakes.clock import FakeClock
 
 REGION = "ap-southeast-1"

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ClientError
 
+from assistant_core.answering.ports import GapRecord, TurnRecord
 from assistant_core.aws.retry import call
 from assistant_core.bootstrap.lambdas import Runtime
-from assistant_core.conversation.sessions import Busy, Connection, SessionFull, TurnSlot
+from assistant_core.conversation.ports import Busy, Connection, SessionFull, TurnSlot
 from assistant_core.errors import StorageError, Throttled
-from assistant_core.ports import GapRecord, TurnRecord
 
 NOW = 1_800_000_000.0
 

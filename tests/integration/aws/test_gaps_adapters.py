@@ -7,12 +7,12 @@ from typing import Any
 import boto3
 import pytest
 
+from assistant_core.answering.ports import GapRecord
 from assistant_core.aws.gaps_reader import DynamoGapReader
 from assistant_core.aws.report_store import S3ReportStore
 from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import ConfigError
-from assistant_core.ports import GapRecord
-from tests.unit.gaps_seed import WEEK, seeded_week
+from tests.fakes.gaps_seed import WEEK, seeded_week
 
 
 class CountingTable:

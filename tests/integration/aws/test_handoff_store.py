@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 
+from assistant_core.answering.ports import TurnRecord
 from assistant_core.aws.handoff_store import DynamoHandoffStore, DynamoTranscriptReader
 from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import StorageError
 from assistant_core.observability.emf import EmfMetrics
-from assistant_core.ports import TurnRecord
-from tests.unit.handoff_fakes import FakeHandoffStore
+from tests.fakes.handoff import FakeHandoffStore
 
 NOW = 1_780_000_000
 

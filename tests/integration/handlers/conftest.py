@@ -17,7 +17,7 @@ from assistant_core.errors import StorageError
 from assistant_core.gateway.provision import provision
 from assistant_core.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "tests" / "events"
 ORIGIN = "https://shop.example"
 ENDPOINT = "https://abc123.execute-api.ap-southeast-1.amazonaws.com/prod"

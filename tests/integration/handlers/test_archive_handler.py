@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import pytest
 
+from assistant_core.answering.ports import TurnRecord
 from assistant_core.bootstrap.lambdas import Runtime
 from assistant_core.errors import StorageError
-from assistant_core.ports import TurnRecord
 from handlers import archive
 
 REGION = "ap-southeast-1"

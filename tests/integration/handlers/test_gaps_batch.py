@@ -10,16 +10,16 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from assistant_core.answering.ports import GapRecord
 from assistant_core.aws.gaps_reader import DynamoGapReader
 from assistant_core.aws.messaging import SnsNotifier
 from assistant_core.bootstrap.lambdas import Runtime, install
 from assistant_core.bootstrap.local import lambda_runtime
 from assistant_core.cli.main import main
 from assistant_core.errors import ConfigError, Throttled
-from assistant_core.ports import GapRecord
 from handlers.gaps_batch import handler
 from tests.fakes.clock import FakeClock
-from tests.unit.gaps_seed import EXPECTED, WEEK, seeded_week
+from tests.fakes.gaps_seed import EXPECTED, WEEK, seeded_week
 
 REGION = "ap-southeast-1"
 MD, CSV = f"reports/gaps/{WEEK}.md", f"reports/gaps/{WEEK}.csv"

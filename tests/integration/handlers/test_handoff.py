@@ -12,12 +12,12 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from assistant_core.answering.ports import TurnRecord
 from assistant_core.bootstrap.lambdas import Runtime, install
 from assistant_core.handoff.state import DeliveryError
-from assistant_core.ports import TurnRecord
 from handlers import handoff
 from tests.doubles.slack_webhook import CHANNEL_ARCHIVED, ROLLUP_ERROR, SlackWebhookDouble
-from tests.unit.handoff_fakes import handoff_payload
+from tests.fakes.handoff import handoff_payload
 
 REGION = "ap-southeast-1"
 SECRET = "chat-assistant/slack-webhook"

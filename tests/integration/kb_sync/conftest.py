@@ -14,10 +14,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from .doubles.bedrock_agent import BedrockAgentDouble
-from .doubles.drive import DriveDouble
-from .doubles.keys import service_account_key
-from .doubles.oauth import GOOGLE_TOKEN_URI, OAuthDouble
+from tests.doubles.kb_sync.bedrock_agent import BedrockAgentDouble
+from tests.doubles.kb_sync.drive import DriveDouble
+from tests.doubles.kb_sync.keys import service_account_key
+from tests.doubles.kb_sync.oauth import GOOGLE_TOKEN_URI, OAuthDouble
+
 from .world import AWS_KEYS, REGION, World
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's server logs every request

@@ -14,8 +14,8 @@ from assistant_core.errors import ConfigError
 from kb_sync.compose import drive_source
 from kb_sync.drive_auth import DRIVE_READONLY, parse_key
 from kb_sync.errors import DriveAuthError
+from tests.doubles.kb_sync.oauth import GOOGLE_TOKEN_URI
 
-from .doubles.oauth import GOOGLE_TOKEN_URI
 from .world import AWS_KEYS, SUBJECT, World
 
 KB_OBJECTS_AFTER_FIRST_SYNC = 4  # two documents and their sidecars

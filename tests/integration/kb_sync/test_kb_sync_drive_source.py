@@ -8,8 +8,8 @@ from kb_sync.compose import drive_source
 from kb_sync.drive_source import DriveSource
 from kb_sync.errors import FetchFailed, FileSkipped, FolderNotFound
 from kb_sync.formats import DOCX, GOOGLE_SHORTCUT
+from tests.doubles.kb_sync.drive import DriveDouble
 
-from .doubles.drive import DriveDouble
 from .world import World
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF"

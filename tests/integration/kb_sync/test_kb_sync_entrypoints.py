@@ -18,7 +18,7 @@ from kb_sync.__main__ import main
 
 from .world import AWS_KEYS, REGION, SUBJECT, World
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 class FakeContext:

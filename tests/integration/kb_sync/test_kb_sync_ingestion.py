@@ -10,8 +10,8 @@ from botocore.config import Config
 
 from kb_sync.errors import IngestionError
 from kb_sync.ingestion import BedrockIngestion
+from tests.doubles.kb_sync.bedrock_agent import BedrockAgentDouble
 
-from .doubles.bedrock_agent import BedrockAgentDouble
 from .world import AWS_KEYS
 
 TOKEN = "kb-sync-0123456789abcdef-000000000001"

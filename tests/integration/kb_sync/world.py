@@ -12,10 +12,9 @@ import boto3
 from kb_sync.compose import drive_source, local_engine, s3_engine
 from kb_sync.config import SyncConfig
 from kb_sync.engine import SyncEngine
-
-from .doubles.bedrock_agent import BedrockAgentDouble
-from .doubles.drive import DriveDouble
-from .doubles.oauth import OAuthDouble
+from tests.doubles.kb_sync.bedrock_agent import BedrockAgentDouble
+from tests.doubles.kb_sync.drive import DriveDouble
+from tests.doubles.kb_sync.oauth import OAuthDouble
 
 REGION = "ap-southeast-1"
 SUBJECT = "writer@example.com"
