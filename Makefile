@@ -2,21 +2,30 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Two installs in one virtualenv: the demo needs only what serving needs (the `local` extra); the tests,
+# the linter and the Pulumi program need `dev`, which includes `local`.
+DEMO_STAMP := $(VENV)/.demo-stamp
 STAMP := $(VENV)/.installed-stamp
 DOCS ?= examples/help-center
 
 .PHONY: demo test lint install bench clean chromium
 CHROMIUM ?= /usr/bin/chromium
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
+
+$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[local]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	@echo "Starting the local stack; open the URL it prints (Ctrl-C to stop)."
 	$(VENV)/bin/assistant serve --docs $(DOCS)
 

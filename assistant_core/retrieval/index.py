@@ -34,6 +34,9 @@ from assistant_core.retrieval.ports import Embedder
 from assistant_core.retrieval.text_analysis import terms
 
 log = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG when imported, so its per-build "Building index from tokens" line would
+# pass every handler whatever level the app chose; hand the level back to the app's configuration.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 INDEX_VERSION = 5
 K1 = 1.2
