@@ -22,7 +22,7 @@ from infra.packaging import BuiltPackage, build_lambda_zip
 from infra.schedules import Schedules, SchedulesArgs, ScheduleSpec
 from infra.token_api import TokenApi, TokenApiArgs
 from infra.websocket import WebSocketEndpoint, WebSocketEndpointArgs, WebSocketRoutes, WebSocketRoutesArgs
-from infra.widget import DEFAULT_GREETING, WidgetHosting, WidgetHostingArgs
+from infra.widget import DEFAULT_GREETING, WidgetHosting, WidgetHostingArgs, WidgetOptions
 
 ROOT = Path(__file__).resolve().parent
 cfg = pulumi.Config()
@@ -97,7 +97,11 @@ token_api = TokenApi("token", TokenApiArgs(
     throttle_burst=cfg.get_int("token_throttle_burst") or 40, log_retention_days=retention), opts=opts)
 widget = WidgetHosting("widget", WidgetHostingArgs(
     widget_file=Path(cfg.get("widget_file") or ROOT / "widget" / "assistant-widget.js"), token_url=token_api.token_url,
-    greeting=cfg.get("greeting") or DEFAULT_GREETING), opts=opts)
+    websocket_url=ws.ws_url, options=WidgetOptions(
+        greeting=cfg.get("greeting") or DEFAULT_GREETING, title=cfg.get("widget_title") or "",
+        placeholder=cfg.get("widget_placeholder") or "", accent=cfg.get("widget_accent") or "",
+        position=cfg.get("widget_position") or "", open_on_load=cfg.get_bool("widget_open") is True,
+        strings=cfg.get_object("widget_strings") or {})), opts=opts)
 Schedules("schedules", SchedulesArgs(
     account=account, timezone=cfg.get("timezone") or "Asia/Singapore", dlq_arn=messaging.dlq.arn, schedules=[
         ScheduleSpec("kb-sync-every-5-min", fns["fn-kb-sync"], "rate(5 minutes)", {"job": "kb-sync"}),
@@ -115,6 +119,7 @@ pulumi.export("token_url", token_api.token_url)
 pulumi.export("websocket_url", ws.ws_url)
 pulumi.export("widget_url", widget.widget_url)
 pulumi.export("embed_snippet", widget.embed_snippet)
+pulumi.export("csp", widget.csp)
 pulumi.export("knowledge_base_id", knowledge.kb_id)
 pulumi.export("data_source_id", knowledge.data_source_id)
 pulumi.export("bucket", data.bucket.bucket)

@@ -8,8 +8,11 @@ redeploy reaches visitors within minutes without an invalidation.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_aws as aws
@@ -25,11 +28,58 @@ SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # AWS managed Securit
 DEFAULT_GREETING = "Hi! Ask me anything about our help centre."
 
 
+@dataclass(frozen=True)
+class WidgetOptions:
+    """Every owner choice the widget reads from its script tag (``data-*``), from the stack config."""
+
+    greeting: str = ""  # shown before the first message; no round trip needed
+    title: str = ""  # the panel's heading
+    placeholder: str = ""
+    accent: str = ""  # any CSS colour
+    position: str = ""  # "left" or "right"
+    open_on_load: bool = False
+    strings: Mapping[str, str] = field(default_factory=dict)  # any of the widget's strings, e.g. another language
+
+    def __post_init__(self) -> None:
+        # A typo here would silently give the default; the owner should hear about it at `pulumi up`.
+        if self.position not in ("", "left", "right"):
+            raise ValueError(f"widget_position must be 'left' or 'right', not {self.position!r}")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.strings.items()):
+            raise ValueError("widget_strings must map string names to string texts")
+
+    def attributes(self) -> list[tuple[str, str]]:
+        attrs = [("data-title", self.title), ("data-greeting", self.greeting), ("data-placeholder", self.placeholder),
+                 ("data-accent", self.accent), ("data-position", self.position),
+                 ("data-open", "true" if self.open_on_load else ""),
+                 ("data-strings", json.dumps(dict(self.strings), ensure_ascii=False) if self.strings else "")]
+        return [(name, value) for name, value in attrs if value]
+
+
+def embed_snippet(widget_url: str, token_url: str, options: WidgetOptions) -> str:
+    """The one tag an owner pastes: every attribute value HTML-escaped, so config text never becomes markup."""
+    attrs = [("src", widget_url), ("data-token-url", token_url), *options.attributes()]
+    return "<script " + " ".join(f'{name}="{html.escape(value)}"' for name, value in attrs) + " defer></script>"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def csp_directives(widget_url: str, token_url: str, websocket_url: str) -> str:
+    """What a host page's Content-Security-Policy must allow for the widget: its script, the token POST and the
+    WebSocket. Nothing else is needed: the widget loads no images or fonts and styles itself through a
+    constructed stylesheet (CSSOM), so no ``style-src 'unsafe-inline'``."""
+    connect = " ".join(dict.fromkeys((_origin(token_url), _origin(websocket_url))))
+    return f"script-src {_origin(widget_url)}; connect-src {connect}"
+
+
 @dataclass
 class WidgetHostingArgs:
     widget_file: Path  # uploaded when present; the URL is stable either way
     token_url: pulumi.Input[str]
-    greeting: str = ""  # shown before the first message; no round trip needed
+    websocket_url: pulumi.Input[str]
+    options: WidgetOptions = field(default_factory=WidgetOptions)
 
 
 class WidgetHosting(pulumi.ComponentResource):
@@ -84,8 +134,9 @@ class WidgetHosting(pulumi.ComponentResource):
             pulumi.log.warn(f"{args.widget_file} not found: the widget URL will 404 until it is built and deployed")
 
         self.widget_url = pulumi.Output.concat("https://", self.distribution.domain_name, "/", WIDGET_KEY)
-        greeting_attr = f' data-greeting="{html.escape(args.greeting)}"' if args.greeting else ""
-        self.embed_snippet = pulumi.Output.concat(
-            '<script src="', self.widget_url, '" data-token-url="', args.token_url, '"', greeting_attr,
-            " defer></script>")
-        self.register_outputs({"widget_url": self.widget_url, "embed_snippet": self.embed_snippet})
+        options = args.options
+        self.embed_snippet = pulumi.Output.all(self.widget_url, args.token_url).apply(
+            lambda urls: embed_snippet(urls[0], urls[1], options))
+        self.csp = pulumi.Output.all(self.widget_url, args.token_url, args.websocket_url).apply(
+            lambda urls: csp_directives(*urls))
+        self.register_outputs({"widget_url": self.widget_url, "embed_snippet": self.embed_snippet, "csp": self.csp})

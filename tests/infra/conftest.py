@@ -163,6 +163,11 @@ BASE_CONFIG = {
     "website-assistant:drive_subject": "writer@example.com",
     "website-assistant:slack_webhook_url": "https://hooks.slack.invalid/T/B/x",
     "website-assistant:greeting": 'Hi & "welcome"',
+    "website-assistant:widget_title": "Hilfe <b>",
+    "website-assistant:widget_accent": "#ffd54f",
+    "website-assistant:widget_position": "left",
+    "website-assistant:widget_open": "true",
+    "website-assistant:widget_strings": json.dumps({"send": "Senden", "close": "Schließen"}),
 }
 
 

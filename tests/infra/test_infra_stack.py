@@ -232,6 +232,22 @@ def test_outputs_and_embed_snippet(stack: StackRun) -> None:
     snippet = out["embed_snippet"]
     assert f'src="{out["widget_url"]}"' in snippet and f'data-token-url="{out["token_url"]}"' in snippet
     assert 'data-greeting="Hi &amp; &quot;welcome&quot;"' in snippet  # escaped, not injected
+    # Every owner choice from the stack config is in the tag, so nothing has to be typed by hand.
+    assert 'data-title="Hilfe &lt;b&gt;"' in snippet and 'data-accent="#ffd54f"' in snippet
+    assert 'data-position="left"' in snippet and 'data-open="true"' in snippet
+    assert 'data-strings="{&quot;send&quot;: &quot;Senden&quot;, &quot;close&quot;: &quot;Schließen&quot;}"' in snippet
+    # The host page's CSP entries, from the same URLs.
+    host = out["widget_url"].split("/")[2]
+    api = out["token_url"].split("/")[2]
+    ws_host = out["websocket_url"].split("/")[2]
+    assert out["csp"] == f"script-src https://{host}; connect-src https://{api} wss://{ws_host}"
+
+
+def test_a_mistyped_widget_position_stops_the_deploy() -> None:
+    from infra.widget import WidgetOptions
+
+    with pytest.raises(ValueError, match="widget_position"):
+        WidgetOptions(position="centre")
 
 
 def test_widget_is_served_through_cloudfront_with_oac(stack: StackRun) -> None:
