@@ -162,7 +162,14 @@
 
   var host = document.createElement('assistant-widget');
   var root = host.attachShadow({ mode: 'open' });
-  var style = el('style', '', STYLE);
+  // A constructed stylesheet is CSSOM, not an inline <style>, so a host page whose Content-Security-Policy has
+  // no style-src 'unsafe-inline' still styles the widget; browsers without it get the <style> element.
+  var style = null;
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) { style = el('style', '', STYLE); }
   var wrap = el('div', 'w' + (D.position === 'left' ? ' left' : ''));
   var launcher = el('button', 'l');
   launcher.type = 'button';
@@ -214,7 +221,8 @@
   form.append(input, stopBtn, sendBtn);
   panel.append(head, log, status, form);
   wrap.append(launcher, panel);
-  root.append(style, wrap);
+  if (style) root.append(style);
+  root.append(wrap);
 
   if (D.accent && CSS.supports('color', D.accent)) {
     wrap.style.setProperty('--a', D.accent);
