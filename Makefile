@@ -15,8 +15,10 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
 
+# -qq: setuptools prints an informational "Editable installation" notice for every editable install;
+# errors still show.
 $(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install -q -e '.[local]'
+	$(PY) -m pip install -qq -e '.[local]'
 	touch $(DEMO_STAMP)
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
