@@ -7,7 +7,9 @@ of events, in-stream exceptions and corrupt frames, sent ``pace`` seconds apart)
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,3 +124,59 @@ def message(*blocks: list[Event], stop: str | None = "tool_use", usage: tuple[in
 def tool_reply(name: str, tool_input: str | dict[str, Any], *, stop: str = "tool_use", pace: float = 0.0,
                size: int = 4) -> Stream:
     return Stream(message(tool_block(name, tool_input, size=size), stop=stop), pace=pace)
+
+
+# -- InvokeModel for Titan Text Embeddings V2 ------------------------------------------------------
+_INVOKE = re.compile(r"^/model/(?P<model>.+)/invoke$")
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """One Titan V2 reply: the vector as the service sends it (the double fills both fields the wire has)."""
+
+    vector: list[float]
+    token_count: int = 7
+
+
+class InvokeModelDouble(HttpDouble):
+    """``POST /model/{modelId}/invoke`` answered like Titan Text Embeddings V2: a JSON body with ``embedding``,
+    ``inputTextTokenCount`` and ``embeddingsByType`` (always present). Script ``Embedding`` or ``HttpError``;
+    with nothing scripted it derives a deterministic unit vector of the requested ``dimensions`` from the
+    text, so a whole corpus can be embedded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model_ids: list[str] = []
+
+    def handle(self, handler: Handler, request: Recorded) -> None:
+        match = _INVOKE.match(request.path)
+        if request.method != "POST" or not match:
+            handler.send_error_reply(aws_error(404, "UnknownOperationException", request.path))
+            return
+        self.model_ids.append(match["model"])
+        body = request.json if request.body else {}
+        dims = body.get("dimensions", 1024)
+        if not isinstance(body.get("inputText"), str) or dims not in (256, 512, 1024):
+            handler.send_error_reply(aws_error(400, "ValidationException", "Malformed input request"))
+            return
+        reply = self.next_reply()
+        if isinstance(reply, HttpError):
+            handler.send_error_reply(reply)
+            return
+        vector = reply.vector if isinstance(reply, Embedding) else derived_vector(body["inputText"], dims)
+        handler.send_json(200, {"embedding": vector, "inputTextTokenCount": len(body["inputText"].split()),
+                                "embeddingsByType": {"float": vector}})
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [r.json for r in self.requests]
+
+
+def derived_vector(text: str, dims: int) -> list[float]:
+    """A unit vector from the text's words (hashed into buckets): equal texts give equal vectors and texts
+    sharing words point the same way, which is all a retrieval test needs from a model."""
+    v = [0.0] * dims
+    for word in text.lower().split():
+        h = int(hashlib.sha1(word.encode()).hexdigest(), 16)
+        v[h % dims] += 1.0 if (h >> 20) & 1 else -1.0
+    norm = math.sqrt(sum(x * x for x in v)) or 1.0
+    return [x / norm for x in v]
