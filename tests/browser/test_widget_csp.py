@@ -14,7 +14,9 @@ from .conftest import MakePage, OwnerSite
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_widget_works_under_the_csp_the_stack_prints(server: Server, owner_site: OwnerSite, make_page: MakePage) -> None:
+def test_widget_works_under_the_csp_the_stack_prints(
+    server: Server, owner_site: OwnerSite, make_page: MakePage
+) -> None:
     policy = "default-src 'none'; img-src data:; " + csp_directives(
         f"{server.base}/widget.js", f"{server.base}/token", server.ws)
     owner_site.pages["/strict"] = f"""<!doctype html><html><head>
