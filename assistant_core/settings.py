@@ -47,6 +47,7 @@ class Settings:
     stage: str = "local"
     region: str = DEFAULT_REGION
     site_name: str = "our help centre"
+    site_topics: str = ""  # what the help centre covers, e.g. "orders, delivery and our teas" (decline texts)
     # Model and knowledge base specs: "extractive", "replay:FILE", "bedrock:<model id>",
     # "openai:<base url>#<model>"; "local", "bedrock:<kb id>". Empty: not configured (see LOCAL_DEFAULTS).
     model: str = ""

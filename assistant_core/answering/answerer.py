@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant_core.answering.citation_gate import CitationGate, GateResult
+from assistant_core.answering.follow_up import contextual_query, may_need_context
 from assistant_core.answering.frame_sender import FrameSender
 from assistant_core.answering.ports import (
     GapLog,
@@ -26,6 +27,7 @@ from assistant_core.answering.ports import (
     ModelEvent,
     ModelRequest,
     Poster,
+    SiteTexts,
     TranscriptStore,
     TurnObserver,
     TurnRecord,
@@ -56,7 +58,7 @@ class TurnRequest:
 
 @dataclass(frozen=True)
 class AnswererConfig:
-    site_name: str = "our help centre"
+    site: SiteTexts = field(default_factory=SiteTexts)
     top_k: int = 5
     history_turns: int = 6
     max_tokens: int = 1024
@@ -108,16 +110,26 @@ class Answerer:
         history_f: Future[list[HistoryTurn]] = self._executor.submit(
             self.history.recent_turns, req.session_id, self.config.history_turns
         )
-        passages, retrieval_error = self._retrieve(req.question)
+        if may_need_context(req.question):
+            # A short question may lean on the turn before ("and how much is it?"): search with that context.
+            # Only these wait for the history first; a question that stands alone keeps both in parallel.
+            history = self._history(history_f)
+            query = contextual_query(req.question, history)
+            passages, retrieval_error = self._retrieve(query)
+        else:
+            query = req.question
+            passages, retrieval_error = self._retrieve(query)
+            history = self._history(history_f)
         retrieve_ms = _ms(self.clock.monotonic() - t0)
-        history = self._history(history_f)
 
         request = ModelRequest(
-            system=build_system_prompt(self.config.site_name, passages),
+            system=build_system_prompt(self.config.site, passages),
             messages=build_messages(history, req.question),
             tools=tool_specs([p.id for p in passages]),
             question=req.question,
             passages=passages,
+            search_query=query,
+            site=self.config.site,
             max_tokens=self.config.max_tokens,
             temperature=self.config.temperature,
             metadata={"session_id": req.session_id, "turn_id": req.turn_id},

@@ -36,6 +36,7 @@ class Labelled:
     question: str
     expect_tool: str
     gold_docs: tuple[str, ...]
+    history: tuple[str, ...] = ()  # earlier questions of the same conversation, asked first and not scored
 
 
 @dataclass
@@ -81,11 +82,14 @@ def load_questions(path: Path) -> list[Labelled]:
             q = obj["question"]
             tool = obj["expect_tool"]
             gold = obj.get("gold_docs", [])
+            history = obj.get("history", [])
         except (ValueError, KeyError, TypeError) as e:
             raise BadInput(f"{path}: line {n}: expected {{question, expect_tool, gold_docs}} ({e})") from e
         if tool not in TOOLS or not isinstance(q, str) or not isinstance(gold, list):
             raise BadInput(f"{path}: line {n}: bad question, expect_tool or gold_docs")
-        out.append(Labelled(q, tool, tuple(gold)))
+        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            raise BadInput(f"{path}: line {n}: history must be a list of earlier questions")
+        out.append(Labelled(q, tool, tuple(gold), tuple(history)))
     if not out:
         raise BadInput(f"{path}: no questions")
     return out
@@ -176,7 +180,11 @@ class _Tally:
 def run_eval(answerer: Answerer, questions: list[Labelled]) -> EvalReport:
     tally = _Tally()
     for i, item in enumerate(questions, start=1):
-        tally.add(item, answerer.run(TurnRequest(f"eval-{i}", f"eval-conn-{i}", "t1", 1, item.question)))
+        # A conversation's earlier questions are asked first in the same session; only the last is scored.
+        for n, earlier in enumerate(item.history, start=1):
+            answerer.run(TurnRequest(f"eval-{i}", f"eval-conn-{i}", f"t{n}", n, earlier))
+        n = len(item.history) + 1
+        tally.add(item, answerer.run(TurnRequest(f"eval-{i}", f"eval-conn-{i}", f"t{n}", n, item.question)))
     return tally.finish(len(questions))
 
 

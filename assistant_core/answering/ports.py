@@ -61,6 +61,17 @@ class ChatMessage:
 
 
 @dataclass(frozen=True)
+class SiteTexts:
+    """How the assistant names the site and what its help centre covers, for replies that are not answers."""
+
+    name: str = "our help centre"
+    topics: str = ""  # e.g. "orders, delivery, returns and our teas"; "" when the owner did not say
+
+    def scope(self) -> str:
+        return f"{self.name} ({self.topics})" if self.topics else self.name
+
+
+@dataclass(frozen=True)
 class ModelRequest:
     """What one turn asks of a model.
 
@@ -73,6 +84,10 @@ class ModelRequest:
     tools: Mapping[str, Mapping[str, Any]]  # name -> {"description": str, "schema": dict}
     question: str
     passages: Sequence[Passage] = ()
+    # What retrieval searched for: the question, or for a follow-up ("and how much is it?") the question
+    # with the previous turn's question and cited docs as context. Offline models decide from it too.
+    search_query: str = ""
+    site: SiteTexts = field(default_factory=SiteTexts)
     max_tokens: int = 1024
     temperature: float = 0.0
     metadata: Mapping[str, str] = field(default_factory=dict)
@@ -104,6 +119,20 @@ class Poster(Protocol):
 class HistoryTurn:
     question: str
     reply: str  # what the visitor was shown (answer text, question, message)
+    tool: str = ""  # the tool of that reply
+    cited_titles: tuple[str, ...] = ()  # the docs an answer cited: what a follow-up is likely about
+    options: tuple[str, ...] = ()  # a clarify's options: the visitor may answer with one of them
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> HistoryTurn:
+        """From a saved ``TurnRecord`` (as a dict, or a tbl-transcripts item with the same attributes)."""
+        titles = {str(r.get("id")): str(r.get("title", "")) for r in record.get("retrieved") or ()
+                  if isinstance(r, Mapping)}
+        cited = tuple(dict.fromkeys(t for c in record.get("citation_ids") or () if (t := titles.get(str(c)))))
+        tool_input = record.get("tool_input") or {}
+        options = tool_input.get("options") if isinstance(tool_input, Mapping) else None
+        return cls(str(record.get("question", "")), str(record.get("text", "")), str(record.get("tool", "")),
+                   cited, tuple(str(o) for o in options or () if isinstance(o, str)))
 
 
 class History(Protocol):

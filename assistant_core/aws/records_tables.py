@@ -26,6 +26,11 @@ def to_item(value: Any) -> Any:
     return value
 
 
+# What a follow-up needs of the turns before it (HistoryTurn.from_record); names, not words, because
+# DynamoDB reserves many plain words ("text" among them).
+HISTORY_ATTRIBUTES = ("question", "text", "visitor_gone", "tool", "citation_ids", "retrieved", "tool_input")
+
+
 class DynamoTranscripts:
     def __init__(self, table: Any, retention_days: int = 90) -> None:
         self.table = table
@@ -47,12 +52,12 @@ class DynamoTranscripts:
         try:
             out = call("recent turns", lambda: self.table.query(
                 KeyConditionExpression=Key("session_id").eq(session_id), ScanIndexForward=False, Limit=limit,
-                ProjectionExpression="question, #t, visitor_gone", ExpressionAttributeNames={"#t": "text"}))
+                ProjectionExpression=", ".join(f"#{n}" for n in HISTORY_ATTRIBUTES),
+                ExpressionAttributeNames={f"#{n}": n for n in HISTORY_ATTRIBUTES}))
         except ClientError as e:
             raise storage_error("recent turns", e) from e
         items = reversed(out.get("Items", []))
-        return [HistoryTurn(str(i.get("question", "")), str(i.get("text", ""))) for i in items
-                if not i.get("visitor_gone")]
+        return [HistoryTurn.from_record(i) for i in items if not i.get("visitor_gone")]
 
 
 GAPS_KEEP_DAYS = 120  # gaps are only needed until the weekly report has read them; a few months allows reruns

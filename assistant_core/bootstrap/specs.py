@@ -12,7 +12,7 @@ import re
 from urllib.parse import parse_qs
 
 from assistant_core.answering.answerer import AnswererConfig
-from assistant_core.answering.ports import Model
+from assistant_core.answering.ports import Model, SiteTexts
 from assistant_core.aws.bedrock_model import BedrockConverseModel
 from assistant_core.aws.bedrock_retriever import BedrockKnowledgeBaseRetriever
 from assistant_core.errors import ConfigError
@@ -89,7 +89,7 @@ def _kb_options(spec: str, query: str) -> dict[str, object]:
 
 def answerer_config(settings: Settings) -> AnswererConfig:
     return AnswererConfig(
-        site_name=settings.site_name,
+        site=SiteTexts(settings.site_name, settings.site_topics),
         top_k=settings.top_k,
         history_turns=settings.history_turns,
         max_tokens=settings.max_tokens,

@@ -16,7 +16,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant_core.answering.ports import ModelEvent, ModelRequest, Stop, ToolInputDelta, ToolStart, Usage
+from assistant_core.answering.ports import (
+    ModelEvent,
+    ModelRequest,
+    SiteTexts,
+    Stop,
+    ToolInputDelta,
+    ToolStart,
+    Usage,
+)
 from assistant_core.answering.tool_schemas import ANSWER, CLARIFY, DECLINE, HAND_OFF, MAX_ANSWER_CHARS
 from assistant_core.retrieval.passages import Passage
 from assistant_core.retrieval.text_analysis import sentences, terms
@@ -80,6 +88,7 @@ class Thresholds:
 
 
 FITTED = Thresholds()
+DEFAULT_SITE = SiteTexts()
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,8 @@ class ExtractiveModel:
         self._thresholds = thresholds
 
     def stream(self, request: ModelRequest) -> Iterator[ModelEvent]:
-        decision = decide(request.question, list(request.passages), self._thresholds)
+        decision = decide(request.question, list(request.passages), self._thresholds,
+                          search_query=request.search_query, site=request.site)
         payload = json.dumps(decision.tool_input, ensure_ascii=False)
         rng = random.Random(int(hashlib.sha1(f"{self._seed}:{request.question}".encode()).hexdigest()[:8], 16))
         yield ToolStart(decision.tool, f"tooluse_{rng.getrandbits(40):010x}")
@@ -115,13 +125,18 @@ class ExtractiveModel:
         )
 
 
-def decide(question: str, passages: Sequence[Passage], thresholds: Thresholds = FITTED) -> Decision:
-    """Pick the tool from the question's wording (people, complaints, safety) and the retrieval evidence."""
+def decide(question: str, passages: Sequence[Passage], thresholds: Thresholds = FITTED, *, search_query: str = "",
+           site: SiteTexts = DEFAULT_SITE) -> Decision:
+    """Pick the tool from the question's wording (people, complaints, safety) and the retrieval evidence.
+
+    ``search_query`` is what retrieval searched for: for a follow-up it carries the previous turn's context,
+    and the question is judged vague or not, and its answer sentences chosen, with that context.
+    """
     q = question.strip()
     if _UNSAFE.search(q):
         return _hand_off("unsafe", f"Visitor may be unsafe and needs a person now: {q}")
     if _ABUSE.search(q):
-        return _decline("abuse", "I'm here to help with questions about our help centre.")
+        return _decline("abuse", f"I'm here to help with questions about {site.scope()}.")
     if _HUMAN.search(q):
         return _hand_off("visitor_request", f"Visitor asked to talk to a person: {q}")
     if _COMPLAINT.search(q):
@@ -131,50 +146,54 @@ def decide(question: str, passages: Sequence[Passage], thresholds: Thresholds = 
 
     t = thresholds
     q_terms = list(dict.fromkeys(terms(q)))
+    in_context = bool(search_query.strip()) and search_query.strip() != q
     if _URL_ONLY.match(q):
         return Decision(CLARIFY, {"question": "What would you like to know about that page?"})
-    if not q_terms and q.isascii():  # "hi", "?", "ok thanks": nothing to look up yet
+    if not q_terms and q.isascii() and not in_context:  # "hi", "?", "ok thanks": nothing to look up yet
         return Decision(CLARIFY, {"question": "What can I help you with?"})
-    if q_terms and len(q_terms) <= VAGUE_TERMS and _PRONOUN.search(q):
+    if q_terms and len(q_terms) <= VAGUE_TERMS and _PRONOUN.search(q) and not in_context:
         return _clarify(passages)
     best = passages[0].score if passages else 0.0
+    not_found = _decline("not_in_knowledge", f"Sorry, I couldn't find that in {site.name}.")
     if best < t.decline_below:
         if best < t.off_topic_below:
-            return _decline("off_topic", "Sorry, I can only help with questions about our help centre.")
-        return _decline("not_in_knowledge", "Sorry, I couldn't find that in our help centre.")
+            return _decline("off_topic", f"Sorry, I can only help with questions about {site.scope()}.")
+        return not_found
+    # The answer's sentences are chosen by the question's own words first, then by its context's.
+    wanted = (q_terms, [w for w in dict.fromkeys(terms(search_query)) if w not in q_terms] if in_context else [])
     scores = [p.score for p in passages[:3]] + [0.0, 0.0]
     if best - scores[1] >= t.sole_margin:
-        return _answer(q_terms, passages[:1])
+        return _answer(wanted, passages[:1])
     if scores[1] >= t.pair_min and scores[1] - scores[2] >= t.pair_gap:
-        return _answer(q_terms, passages[:2])
+        return _answer(wanted, passages[:2])
     competing = [p for p in passages[:4] if p.score >= t.clarify_ratio * best]
     if len(competing) >= 2:
         return _clarify(competing)
-    return _decline("not_in_knowledge", "Sorry, I couldn't find that in our help centre.")
+    return not_found
 
 
 def _decline(reason: str, message: str) -> Decision:
     return Decision(DECLINE, {"reason": reason, "message": message})
 
 
-def _answer(q_terms: list[str], chosen: Sequence[Passage]) -> Decision:
+def _answer(wanted: tuple[list[str], list[str]], chosen: Sequence[Passage]) -> Decision:
     """The question's most relevant sentences: up to three from the best passage, one from a second."""
-    wanted = set(q_terms)
+    own, context = set(wanted[0]), set(wanted[1])
     picked: list[str] = []
     for n, p in enumerate(chosen):
-        picked += _rank_sentences(p.text, wanted)[: 3 if n == 0 else 1]
+        picked += _rank_sentences(p.text, own, context)[: 3 if n == 0 else 1]
     text = _join(picked) or chosen[0].text[:600]
     return Decision(ANSWER, {"citation_ids": [p.id for p in chosen], "text": text[:MAX_ANSWER_CHARS]})
 
 
-def _rank_sentences(text: str, wanted: set[str]) -> list[str]:
+def _rank_sentences(text: str, wanted: set[str], context: frozenset[str] | set[str] = frozenset()) -> list[str]:
     sents = [s for s in sentences(text) if len(s) > 2]
     scored = []
     for i, s in enumerate(sents):
-        overlap = len(wanted & set(terms(s)))
-        scored.append((overlap, -i, s))
-    best = [x for x in sorted(scored, reverse=True) if x[0] > 0][:3]
-    keep = {s for _, _, s in best} or {s for _, _, s in sorted(scored, reverse=True)[:2]}
+        words_of = set(terms(s))
+        scored.append((len(wanted & words_of), len(context & words_of), -i, s))
+    best = [x for x in sorted(scored, reverse=True) if x[0] + x[1] > 0][:3]
+    keep = {x[3] for x in best} or {x[3] for x in sorted(scored, reverse=True)[:2]}
     return [s for s in sents if s in keep]  # in document order, so the answer reads naturally
 
 

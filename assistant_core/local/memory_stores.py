@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 from ..answering.ports import GapRecord, HandoffRequest, HistoryTurn, TurnRecord
@@ -21,7 +22,7 @@ class MemoryTranscripts:
 
     def recent_turns(self, session_id: str, limit: int) -> list[HistoryTurn]:
         turns = self.records.get(session_id, [])[-limit:] if limit else []
-        return [HistoryTurn(r.question, r.text) for r in turns if not r.visitor_gone]
+        return [HistoryTurn.from_record(asdict(r)) for r in turns if not r.visitor_gone]
 
 
 class MemoryGaps:

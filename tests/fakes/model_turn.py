@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant_core.answering.answerer import Answerer, AnswererConfig, TurnOutcome, TurnRequest
-from assistant_core.answering.ports import GapRecord, HandoffRequest, HistoryTurn, Model, TurnRecord
+from assistant_core.answering.ports import GapRecord, HandoffRequest, HistoryTurn, Model, SiteTexts, TurnRecord
 from assistant_core.errors import ConnectionGone
 from assistant_core.retrieval.passages import Passage
 from assistant_core.retrieval.ports import Retriever
@@ -99,7 +99,7 @@ class Turn:
         self.answerer = Answerer(
             model=model, retriever=retriever or FixedRetriever(help_passages()), history=FixedHistory(history),
             poster=self.poster, transcripts=self.records, gaps=self.records, handoffs=self.records,
-            clock=clock, config=AnswererConfig(site_name=SITE),
+            clock=clock, config=AnswererConfig(site=SiteTexts(SITE)),
         )
 
     def run(self, question: str = "How fast do you ship?", turn_index: int = 3) -> TurnOutcome:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from assistant_core.answering.answerer import Answerer, AnswererConfig, TurnRequest
-from assistant_core.answering.ports import HistoryTurn, Stop, Usage
+from assistant_core.answering.ports import HistoryTurn, SiteTexts, Stop, Usage
 from assistant_core.answering.prompts import PROMPT_VERSION
 from assistant_core.errors import ModelThrottled, RetrievalError
 from assistant_core.retrieval.passages import Passage
@@ -44,7 +44,7 @@ def make(
         gaps=stores,
         handoffs=stores,
         clock=FakeClock(step=0.001),
-        config=AnswererConfig(site_name="Juniper & Pine", top_k=5),
+        config=AnswererConfig(site=SiteTexts("Juniper & Pine"), top_k=5),
     )
     return answerer, poster, stores
 

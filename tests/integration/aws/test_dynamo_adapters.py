@@ -101,8 +101,8 @@ def test_stop_marks_only_that_turn(rt: Runtime) -> None:
 def record(i: int, **over: object) -> TurnRecord:
     base = dict(session_id="s1", turn_index=i, turn_id=f"t{i}", connection_id="c1", question=f"q{i}", page_url="",
                 tool="answer", model_tool="answer", text=f"a{i}", citation_ids=("p1",),
-                retrieved=[{"id": "p1", "score": 0.5}], downgrade_reason="", downgrade_detail="", model_id="m",
-                prompt_version="v1", latencies={"total_ms": 3}, created_at="2026-11-21T10:00:00.000Z")
+                retrieved=[{"id": "p1", "title": "Doc 1", "score": 0.5}], downgrade_reason="", downgrade_detail="",
+                model_id="m", prompt_version="v1", latencies={"total_ms": 3}, created_at="2026-11-21T10:00:00.000Z")
     return TurnRecord(**{**base, **over})
 
 
@@ -113,6 +113,11 @@ def test_transcripts_store_turns_and_give_recent_history_in_order(rt: Runtime) -
     item = rt.transcripts.table.get_item(Key={"session_id": "s1", "turn_index": 1})["Item"]
     assert item["retrieved"][0]["score"] == Decimal("0.5") and item["citation_ids"] == ["p1"]
     assert rt.transcripts.recent_turns("nobody", 3) == [] and rt.transcripts.recent_turns("s1", 0) == []
+    # What a follow-up needs of the turn before: the tool, the titles of the docs it cited, a clarify's options.
+    last = rt.transcripts.recent_turns("s1", 1)[0]
+    assert last.tool == "answer" and last.cited_titles == ("Doc 1",)
+    rt.transcripts.save_turn(record(5, tool="clarify", citation_ids=(), tool_input={"options": ["Refunds", "Gifts"]}))
+    assert rt.transcripts.recent_turns("s1", 1)[0].options == ("Refunds", "Gifts")
 
 
 def test_gaps_are_keyed_by_week_and_time(rt: Runtime) -> None:
