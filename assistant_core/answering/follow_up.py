@@ -39,7 +39,9 @@ def contextual_query(question: str, history: Sequence[HistoryTurn]) -> str:
         return question
     option = picked_option(question, previous)
     if option is not None:
-        return f"{option}. {previous.question}"
+        # The option is a doc's title: searched alone it leads to that doc. The vague question that needed
+        # the clarify would only pull its competitors back in.
+        return option
     if is_follow_up(question):
         context = " ".join([previous.question, *previous.cited_titles])
         return f"{context}\n{question}"
