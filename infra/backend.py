@@ -57,8 +57,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  async_retries=2, traced=True),
     FunctionSpec("fn-answerer", "handlers.answerer.handler", Tuning(1024, 120, 50),
                  ("stage", "model", "kb", "top_k", "max_tokens", "temperature", "history_turns", "site_name",
-                  "site_topics", "sessions_table", "transcripts_table", "gaps_table", "handoff_function", "ws_management_endpoint",
-                  "retention_days", "event_bus_name"),
+                  "site_topics", "sessions_table", "transcripts_table", "gaps_table", "handoff_function",
+                  "ws_management_endpoint", "retention_days", "event_bus_name"),
                  async_retries=0, traced=True, max_event_age_s=120),  # a late answer is a useless one
     FunctionSpec("fn-ws-message", "handlers.ws_message.handler", Tuning(512, 10, 20),
                  ("stage", "sessions_table", "answerer_function", "handoff_function", "ws_management_endpoint",
@@ -84,8 +84,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 )
 # Settings the owner may choose in the stack config (__main__.py); one left unset is not passed, so the
 # function keeps the code's default. Every other field a function reads is wired here and must be present.
-OWNER_SETTINGS = ("site_name", "site_topics", "token_issuer", "token_ttl_seconds", "max_message_chars", "rate_limit_per_minute",
-                  "rate_limit_burst", "mint_per_ip_per_minute", "daily_turn_cap", "session_idle_seconds",
+OWNER_SETTINGS = ("site_name", "site_topics", "token_issuer", "token_ttl_seconds", "max_message_chars",
+                  "rate_limit_per_minute", "rate_limit_burst", "mint_per_ip_per_minute", "daily_turn_cap",
+                  "session_idle_seconds",
                   "retention_days", "top_k", "max_tokens", "temperature", "history_turns", "drive_folder_id",
                   "drive_subject")
 SPECS: dict[str, FunctionSpec] = {spec.name: spec for spec in FUNCTIONS}
