@@ -64,6 +64,9 @@ class DriveSource:
         return str(token)
 
     def list_tree(self) -> Tree:
+        # Check the root on every listing, not once per source: a folder unshared or trashed since the
+        # last run must fail as FolderNotFound, never list as empty (which would delete every document).
+        self._drive_id = str(self._root().get("driveId") or "")
         self._drive_params()
         folders: dict[str, str] = {self.root_id: ""}
         files: list[RemoteFile] = []

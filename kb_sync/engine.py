@@ -81,19 +81,15 @@ class SyncEngine:
     # -- phases --------------------------------------------------------------------------------
     def _sync(self, state: SyncState, report: SyncReport, applier: Applier, *, full: bool, dry_run: bool) -> None:
         why = self._full_reason(state, full)
-        # An empty listing is suspicious (sharing lost?) unless the change feed just told us that a
-        # folder in the tree was trashed, moved or removed; then it is what the writers did.
-        guard_empty = self.source.has_change_feed
         if not why:
             try:
                 why = self._incremental(state, report, applier, dry_run)
-                guard_empty = not why
             except ChangeTokenRejected as exc:
                 why = str(exc)
         if why and not report.incomplete:
             log.info("kb_sync: full reconcile: %s", why)
             report.mode = "full"
-            self._full(state, report, applier, dry_run, guard_empty=guard_empty)
+            self._full(state, report, applier, dry_run)
 
     def _full_reason(self, state: SyncState, full: bool) -> str:
         if full:
@@ -107,12 +103,10 @@ class SyncEngine:
             return f"last full reconcile was {state.last_full or 'never'}"
         return ""
 
-    def _full(
-        self, state: SyncState, report: SyncReport, applier: Applier, dry_run: bool, *, guard_empty: bool
-    ) -> None:
+    def _full(self, state: SyncState, report: SyncReport, applier: Applier, dry_run: bool) -> None:
         token = self.source.start_token()  # before listing: edits made while we list come next tick
         tree = self.source.list_tree()
-        actions, warnings = plan_full(state, tree, self.options.urls.url_for, guard_empty=guard_empty)
+        actions, warnings = plan_full(state, tree, self.options.urls.url_for)
         for warning in warnings:
             log.warning("kb_sync: %s", warning)
         report.warnings += warnings

@@ -1,6 +1,6 @@
 """Pure decisions: given the saved state and what the source shows, what must change.
 
-No I/O here, so every rule (renames are sidecar-only, a partial or empty listing deletes nothing,
+No I/O here, so every rule (renames are sidecar-only, a partial listing deletes nothing,
 folder changes need a relisting) is testable with plain values.
 """
 
@@ -50,14 +50,13 @@ def upsert(state: SyncState, file: RemoteFile, url: str) -> Action | None:
     return None
 
 
-def plan_full(
-    state: SyncState, tree: Tree, url_for: UrlFor, *, guard_empty: bool = True
-) -> tuple[list[Action], list[str]]:
+def plan_full(state: SyncState, tree: Tree, url_for: UrlFor) -> tuple[list[Action], list[str]]:
     """Actions that make the sink mirror ``tree``, and warnings about deletions held back.
 
-    ``guard_empty``: a remote listing that comes back empty while documents were synced is more
-    likely a sharing or delegation mistake than a writer deleting everything (which the change
-    feed reports file by file), so it deletes nothing.
+    ``tree`` comes from a root the source has just confirmed exists and is shared with us (a missing
+    or unshared folder raises ``FolderNotFound`` before any listing), so an empty listing is what the
+    writers did (they emptied the folder) and removes the documents. Only a listing Drive itself
+    calls incomplete keeps unlisted documents.
     """
     actions = [a for f in tree.files if (a := upsert(state, f, url_for(f))) is not None]
     listed = {f.id for f in tree.files}
@@ -65,11 +64,6 @@ def plan_full(
     warnings: list[str] = []
     if missing and not tree.complete:
         warnings.append(f"Drive said the listing may be incomplete; kept {len(missing)} unlisted document(s)")
-    elif missing and not tree.files and guard_empty:
-        warnings.append(
-            f"the folder listed empty but {len(missing)} document(s) were synced; deleted nothing "
-            "(check the folder id and that it is shared with the sync account)"
-        )
     else:
         actions += [_delete(state, fid, "no longer in the folder") for fid in missing]
     return actions, warnings

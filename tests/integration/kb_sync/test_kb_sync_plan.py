@@ -57,17 +57,18 @@ def test_unchanged_skipped_files_are_not_fetched_again_but_edited_ones_are() -> 
     assert _kind(upsert(state, _file("x", fp="v2"), "")) == "put"
 
 
-def test_full_plan_deletes_unlisted_unless_listing_is_empty_or_incomplete() -> None:
+def test_full_plan_deletes_unlisted_unless_listing_is_incomplete() -> None:
     a, b = _file("a", path="A"), _file("b", path="B")
     state = _state(a, b)
     actions, warnings = plan_full(state, Tree([a], {ROOT: ""}), url)
     assert [(x.kind, x.file_id) for x in actions] == [("delete", "b")] and warnings == []
     actions, warnings = plan_full(state, Tree([a], {ROOT: ""}, complete=False), url)
     assert actions == [] and "incomplete" in warnings[0]
+    # The source confirmed the root before listing: an empty listing is a folder the writers emptied.
     actions, warnings = plan_full(state, Tree([], {ROOT: ""}), url)
-    assert actions == [] and "listed empty" in warnings[0]
-    actions, _ = plan_full(state, Tree([], {ROOT: ""}), url, guard_empty=False)
-    assert sorted(x.file_id for x in actions) == ["a", "b"]
+    assert sorted(x.file_id for x in actions) == ["a", "b"] and warnings == []
+    actions, warnings = plan_full(state, Tree([], {ROOT: ""}, complete=False), url)
+    assert actions == [] and "incomplete" in warnings[0]
 
 
 def test_change_plan_for_files() -> None:

@@ -63,22 +63,38 @@ def test_drive_outage_during_full_listing_deletes_nothing(world: World) -> None:
     assert json.loads(world.objects()["kb-sync/state.json"])["files"] == json.loads(state)["files"]
 
 
-def test_empty_or_incomplete_listing_never_counts_as_everything_deleted(world: World) -> None:
+def test_incomplete_listing_never_counts_as_deleted(world: World) -> None:
     ids = help_centre(world)
     world.engine().run()
     objects = world.kb_objects()
-
     world.drive.incomplete_search = True
     world.drive.lose_silently(ids["rates"])
     report = world.engine().run(full=True)
     assert report.ok and not report.deleted and "incomplete" in report.warnings[0]
+    assert world.kb_objects() == objects
 
-    world.drive.incomplete_search = False
-    for key in ("policy", "warranty", "logo"):
-        world.drive.lose_silently(ids[key])
+
+def test_an_emptied_folder_removes_its_documents(world: World) -> None:
+    """The writer moved everything out (or lost files without change entries): the folder itself is
+    still there and shared, so an empty listing is the truth and the knowledge base follows it."""
+    ids = help_centre(world)
+    world.engine().run()
+    for fid in ids.values():
+        world.drive.lose_silently(fid)
     report = world.engine().run(full=True)
-    assert report.ok and not report.deleted
-    assert "listed empty" in report.warnings[0]
+    assert report.ok and report.deleted and report.warnings == []
+    assert world.kb_objects() == {}
+
+
+def test_unshared_folder_fails_loudly_and_keeps_documents(world: World) -> None:
+    """Sharing removed from the folder itself: Drive answers 404 for it, which must never list as empty."""
+    help_centre(world)
+    world.engine().run()
+    objects = world.kb_objects()
+    world.drive.lose_silently(world.root)
+    report = world.engine().run(full=True)
+    assert not report.ok and "FolderNotFound" in report.error and "not shared" in report.error
+    assert report.metrics()["KbSyncFailed"] == 1  # the alarm on fn-kb-sync's EMF line
     assert world.kb_objects() == objects
 
 
