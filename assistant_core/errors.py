@@ -50,6 +50,10 @@ class StorageError(AssistantError):
     """A table, bucket or queue could not be read or written."""
 
 
+class NotFound(StorageError):
+    """The object asked for does not exist (a key, a version)."""
+
+
 class Throttled(StorageError):
     """A store refused for load; retry with backoff."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 MAX_DOC_BYTES = 5 * 1024 * 1024
@@ -44,6 +44,14 @@ def read_doc(root: Path, path: Path) -> Doc | Skipped:
         raw = path.read_bytes()
     except OSError as e:
         return Skipped(rel, f"unreadable: {e.strerror or e}")
+    return parse_doc(rel, raw, _sidecar(path))
+
+
+def parse_doc(rel: str, raw: bytes, sidecar: Mapping[str, str] | None = None) -> Doc | Skipped:
+    """One document from its bytes: ``rel``'s suffix says the format; ``sidecar`` (title, url) wins."""
+    suffix = PurePosixPath(rel).suffix.lower()
+    if suffix not in SUFFIXES:
+        return Skipped(rel, f"unsupported file type {suffix or '(no suffix)'}")
     if len(raw) > MAX_DOC_BYTES:
         return Skipped(rel, f"larger than {MAX_DOC_BYTES // (1024 * 1024)} MB")
     if b"\x00" in raw[:8192]:
@@ -53,27 +61,36 @@ def read_doc(root: Path, path: Path) -> Doc | Skipped:
     except UnicodeDecodeError:
         return Skipped(rel, "not UTF-8 text")
     meta: dict[str, str] = {}
-    if path.suffix.lower() in (".html", ".htm"):
+    if suffix in (".html", ".htm"):
         text, meta = _html_to_text(text)
-    elif path.suffix.lower() in (".md", ".markdown"):
+    elif suffix in (".md", ".markdown"):
         text, meta = _split_front_matter(text)
-    meta.update(_sidecar(path))
+    meta.update({k: v for k, v in (sidecar or {}).items() if k in ("title", "url")})
     body = text.strip()
     if not body:
         return Skipped(rel, "empty document")
-    title = meta.get("title") or _first_heading(body) or path.stem.replace("-", " ").replace("_", " ").capitalize()
+    stem = PurePosixPath(rel).stem
+    title = meta.get("title") or _first_heading(body) or stem.replace("-", " ").replace("_", " ").capitalize()
     return Doc(rel, title.strip(), meta.get("url", "").strip(), body)
+
+
+def sidecar_fields(raw: bytes) -> dict[str, str]:
+    """Title and URL from a Bedrock-style ``<file>.metadata.json`` body (anything unreadable: none)."""
+    try:
+        attrs = json.loads(raw.decode("utf-8")).get("metadataAttributes", {})
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(attrs, dict):
+        return {}
+    return {k: str(v) for k, v in attrs.items() if k in ("title", "url") and isinstance(v, str | int | float)}
 
 
 def _sidecar(path: Path) -> dict[str, str]:
     side = path.with_name(path.name + ".metadata.json")
-    if not side.is_file():
-        return {}
     try:
-        attrs = json.loads(side.read_text("utf-8")).get("metadataAttributes", {})
-    except (OSError, ValueError, AttributeError):
+        return sidecar_fields(side.read_bytes()) if side.is_file() else {}
+    except OSError:
         return {}
-    return {k: str(v) for k, v in attrs.items() if k in ("title", "url") and isinstance(v, str | int | float)}
 
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)

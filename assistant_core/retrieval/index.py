@@ -13,6 +13,7 @@ is represented by its best chunk, so the top five passages are five different do
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import math
@@ -20,6 +21,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 # pass every handler whatever level the app chose; hand the level back to the app's configuration.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 K1 = 1.2
 B = 0.75
 # Fusion, fitted on examples/office-help (bench/fit_retrieval.py): fused = W_LEXICAL * lexical + (1 - W_LEXICAL)
@@ -57,6 +59,7 @@ class IndexStats:
     skipped: int
     rebuilt: bool
     skipped_files: tuple[tuple[str, str], ...] = ()
+    embedded: int = 0  # texts this build sent to the embedder (vectors of unchanged chunks are reused)
 
 
 class LocalIndex:
@@ -105,32 +108,106 @@ class LocalIndex:
 
     @classmethod
     def _build(cls, root: Path, files: list[Path], embedder: Embedder | None = None) -> LocalIndex:
-        docs: list[Doc] = []
-        skipped: list[Skipped] = []
+        got = [read_doc(root, path) for path in files]
+        docs = [d for d in got if isinstance(d, Doc)]
+        skipped = [d for d in got if isinstance(d, Skipped)]
+        try:
+            return cls.from_docs(docs, skipped, embedder)
+        except BadInput:
+            raise BadInput(f"no readable .md, .html or .txt documents in {root}") from None
+
+    @classmethod
+    def from_docs(
+        cls, docs: Iterable[Doc], skipped: Iterable[Skipped] = (), embedder: Embedder | None = None,
+        *, reuse: LocalIndex | None = None,
+    ) -> LocalIndex:
+        """The index of ``docs``. ``reuse``: an earlier index whose vectors are taken for every chunk whose
+        embedded text is unchanged, so an incremental build embeds only what changed."""
+        kept: list[Doc] = []
+        dropped = list(skipped)
         seen: dict[str, str] = {}  # body fingerprint -> the first doc with that body
-        for path in files:
-            got = read_doc(root, path)
-            if isinstance(got, Doc):
-                # The same text twice (a copied page, an export next to its source) would split every score
-                # between two identical docs and make the answer model ask which one is meant.
-                first = seen.setdefault(_fingerprint(got.body), got.path)
-                if first != got.path:
-                    got = Skipped(got.path, f"duplicate of {first}")
-            if isinstance(got, Skipped):
-                log.warning("skipped %s: %s", got.path, got.reason)
-                skipped.append(got)
+        for doc in docs:
+            # The same text twice (a copied page, an export next to its source) would split every score
+            # between two identical docs and make the answer model ask which one is meant.
+            first = seen.setdefault(_fingerprint(doc.body), doc.path)
+            if first != doc.path:
+                dropped.append(Skipped(doc.path, f"duplicate of {first}"))
             else:
-                docs.append(got)
-        chunks = [c for d in docs for c in chunk_doc(d)]
+                kept.append(doc)
+        for s in dropped:
+            log.warning("skipped %s: %s", s.path, s.reason)
+        chunks = [c for d in kept for c in chunk_doc(d)]
         if not chunks:
-            raise BadInput(f"no readable .md, .html or .txt documents in {root}")
+            raise BadInput("no readable documents to index")
         tokens = [_chunk_terms(c) for c in chunks]
         bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
         bm25.index(tokens, show_progress=False)
         df = Counter(t for toks in tokens for t in set(toks))
-        stats = IndexStats(len(docs), len(chunks), len(skipped), True, tuple((s.path, s.reason) for s in skipped))
-        vectors = _embed_chunks(embedder, chunks) if embedder is not None else None
+        vectors, embedded = _embed_chunks(embedder, chunks, reuse) if embedder is not None else (None, 0)
+        stats = IndexStats(len(kept), len(chunks), len(dropped), True, tuple((s.path, s.reason) for s in dropped),
+                           embedded)
         return cls(chunks, bm25, dict(df), stats, vectors, embedder)
+
+    @property
+    def embedder_id(self) -> dict[str, object] | None:
+        """Which embedder built the vectors (``None``: lexical only); recorded with every saved index."""
+        if self._vectors is None or self._embedder is None:
+            return None
+        return {"name": self._embedder.name, "dimension": self._embedder.dimension}
+
+    # -- saving and loading -----------------------------------------------------------------
+    def to_files(self) -> dict[str, bytes]:
+        """The index as named files (``index.json``, ``bm25/*``, ``vectors.npy``): a cache folder or a version."""
+        payload = {
+            "format": INDEX_VERSION, "k1": K1, "b": B, "embedder": self.embedder_id,
+            "chunks": [asdict(c) for c in self.chunks], "df": self._df, "stats": asdict(self.stats),
+        }
+        files = {"index.json": json.dumps(payload, ensure_ascii=False).encode("utf-8")}
+        with tempfile.TemporaryDirectory(prefix="bm25-") as tmp:
+            self._bm25.save(tmp, show_progress=False)
+            files.update({f"bm25/{p.name}": p.read_bytes() for p in sorted(Path(tmp).iterdir())})
+        if self._vectors is not None:
+            out = io.BytesIO()
+            np.save(out, self._vectors, allow_pickle=False)
+            files["vectors.npy"] = out.getvalue()
+        return files
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, bytes], embedder: Embedder | None = None) -> LocalIndex:
+        """The inverse of ``to_files``. Raises ``RetrievalError`` for a corrupt or truncated index, one of
+        another format, or one whose vectors another embedder made (never mixed into this one's space)."""
+        try:
+            data = json.loads(files["index.json"].decode("utf-8"))
+            if data.get("format") != INDEX_VERSION:
+                raise RetrievalError(f"index format {data.get('format')!r}; this code reads {INDEX_VERSION}")
+            built_by = data.get("embedder")
+            wanted = {"name": embedder.name, "dimension": embedder.dimension} if embedder is not None else None
+            if built_by is not None and built_by != wanted:
+                raise RetrievalError(f"index vectors come from {built_by}, not {wanted}; refusing to mix them")
+            chunks = [Chunk(**c) for c in data["chunks"]]
+            raw_stats = data["stats"]
+            stats = IndexStats(**{**raw_stats, "rebuilt": False,
+                                  "skipped_files": tuple(map(tuple, raw_stats["skipped_files"]))})
+            vectors = None
+            if built_by is not None:
+                vectors = np.load(io.BytesIO(files["vectors.npy"]), allow_pickle=False)
+                if vectors.shape != (len(chunks), built_by["dimension"]) or vectors.dtype != np.float32:
+                    raise RetrievalError(f"index vectors have shape {vectors.shape}, expected "
+                                         f"({len(chunks)}, {built_by['dimension']})")
+            with tempfile.TemporaryDirectory(prefix="bm25-") as tmp:
+                names = [k for k in files if k.startswith("bm25/")]
+                if not names:
+                    raise RetrievalError("index has no bm25/ files")
+                for name in names:
+                    (Path(tmp) / name.removeprefix("bm25/")).write_bytes(files[name])
+                bm25 = bm25s.BM25.load(tmp, show_progress=False)
+            if bm25.scores["num_docs"] != len(chunks):
+                raise RetrievalError(f"bm25 holds {bm25.scores['num_docs']} chunks, index.json {len(chunks)}")
+        except RetrievalError:
+            raise
+        except Exception as e:  # json, numpy and bm25s each raise their own kinds on corrupt bytes
+            raise RetrievalError(f"corrupt index: {type(e).__name__}: {e}") from e
+        return cls(chunks, bm25, data["df"], stats, vectors, embedder if vectors is not None else None)
 
     # -- searching ------------------------------------------------------------------------
     def search(self, query: str, k: int = 5) -> list[Passage]:
@@ -208,12 +285,23 @@ def embedding_text(c: Chunk) -> str:
     return f"{c.title}. {c.heading}\n{c.text[:EMBED_CHARS]}"
 
 
-def _embed_chunks(embedder: Embedder, chunks: list[Chunk]) -> np.ndarray:
-    vectors = np.asarray(embedder.embed([embedding_text(c) for c in chunks]), dtype=np.float32)
-    if vectors.shape != (len(chunks), embedder.dimension):
-        raise RetrievalError(f"embedder {embedder.name} returned shape {vectors.shape}, "
-                             f"expected ({len(chunks)}, {embedder.dimension})")
-    return vectors
+def _embed_chunks(
+    embedder: Embedder, chunks: list[Chunk], reuse: LocalIndex | None
+) -> tuple[np.ndarray, int]:
+    """Vectors for ``chunks`` and how many texts were embedded (the rest come from ``reuse``)."""
+    texts = [embedding_text(c) for c in chunks]
+    known: dict[str, np.ndarray] = {}
+    wanted = {"name": embedder.name, "dimension": embedder.dimension}
+    if reuse is not None and reuse._vectors is not None and reuse.embedder_id == wanted:
+        known = {embedding_text(c): reuse._vectors[i] for i, c in enumerate(reuse.chunks)}
+    todo = list(dict.fromkeys(t for t in texts if t not in known))
+    if todo:
+        fresh = np.asarray(embedder.embed(todo), dtype=np.float32)
+        if fresh.shape != (len(todo), embedder.dimension):
+            raise RetrievalError(f"embedder {embedder.name} returned shape {fresh.shape}, "
+                                 f"expected ({len(todo)}, {embedder.dimension})")
+        known.update(zip(todo, fresh, strict=True))
+    return np.stack([known[t] for t in texts]).astype(np.float32, copy=False), len(todo)
 
 
 def _fingerprint(body: str) -> str:
@@ -240,18 +328,10 @@ def _load_cache(cache: Path, manifest: dict[str, object], embedder: Embedder | N
     try:
         if json.loads((cache / "manifest.json").read_text("utf-8")) != manifest:
             return None
-        data = json.loads((cache / "chunks.json").read_text("utf-8"))
-        bm25 = bm25s.BM25.load(str(cache / "bm25"), show_progress=False)
-        vectors = np.load(cache / "vectors.npy", allow_pickle=False) if embedder is not None else None
-    except (OSError, ValueError, KeyError):
-        return None
-    if vectors is not None and (embedder is None or vectors.shape != (len(data["chunks"]), embedder.dimension)):
-        return None  # never mix vectors of another embedder (or a truncated file) into this one's space
-    chunks = [Chunk(**c) for c in data["chunks"]]
-    stats = IndexStats(
-        **{**data["stats"], "rebuilt": False, "skipped_files": tuple(map(tuple, data["stats"]["skipped_files"]))}
-    )
-    return LocalIndex(chunks, bm25, data["df"], stats, vectors, embedder)
+        files = {p.relative_to(cache).as_posix(): p.read_bytes() for p in cache.rglob("*") if p.is_file()}
+        return LocalIndex.from_files(files, embedder)
+    except (OSError, ValueError, RetrievalError):
+        return None  # rebuilt (and the cache rewritten) by the caller
 
 
 def _save_cache(cache: Path, manifest: dict[str, object], index: LocalIndex) -> None:
@@ -259,11 +339,9 @@ def _save_cache(cache: Path, manifest: dict[str, object], index: LocalIndex) -> 
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=cache.parent, prefix=".build-"))
-        index._bm25.save(str(tmp / "bm25"), show_progress=False)
-        payload = {"chunks": [asdict(c) for c in index.chunks], "df": index._df, "stats": asdict(index.stats)}
-        (tmp / "chunks.json").write_text(json.dumps(payload), "utf-8")
-        if index._vectors is not None:
-            np.save(tmp / "vectors.npy", index._vectors, allow_pickle=False)
+        for name, body in index.to_files().items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(body)
         (tmp / "manifest.json").write_text(json.dumps(manifest), "utf-8")
         if cache.exists():
             shutil.rmtree(cache)
