@@ -5,7 +5,9 @@ Why one zip for all nine functions rather than per-function zips or a dependency
 the functions share ``assistant_core`` and must never run different versions of it; one
 artifact means one hash, one upload to S3 and one thing to inspect. The kb-sync-only
 dependencies (google-auth, requests) cost ~2 MB, far below the 250 MB unzipped limit, which
-is cheaper than the version skew and extra moving parts of a layer.
+is cheaper than the version skew and extra moving parts of a layer. The hybrid index the answerer
+retrieves with (numpy, bm25s, PyStemmer) is the largest part: ~50 MB unzipped, most of it numpy
+and its bundled OpenBLAS.
 
 Run ``python -m infra.packaging`` to build it and print its size.
 """
@@ -33,6 +35,8 @@ EXCLUDED_DEPENDENCIES = {
     "bin", "pip", "setuptools", "wheel", "pkg_resources", "_distutils_hack", "pytest", "_pytest",
     "pulumi", "pulumi_aws", "moto", "hypothesis", "ruff", "playwright", "websockets",
 }
+# Test suites inside dependency packages (numpy/_core/tests, jsonschema/tests...): never imported at run time.
+DEPENDENCY_TEST_DIRS = {"tests"}
 PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")  # AL2023 (glibc 2.34) runs both
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # earliest zip timestamp: builds are byte-identical
 ZIP_LIMIT = 50 * 1024 * 1024  # direct-upload limit; we upload via S3 but stay under it anyway
@@ -97,7 +101,10 @@ def _dependency_files(deps: Path) -> Iterator[tuple[str, Path]]:
         rel = path.relative_to(deps).as_posix()
         top = rel.split("/")[0]
         name = top.split("-")[0] if top.endswith(".dist-info") else top.removesuffix(".py")
-        if path.is_dir() or name in EXCLUDED_DEPENDENCIES or "__pycache__" in rel.split("/"):
+        parts = rel.split("/")
+        if path.is_dir() or name in EXCLUDED_DEPENDENCIES or "__pycache__" in parts:
+            continue
+        if any(p in DEPENDENCY_TEST_DIRS for p in parts[1:-1]):  # a package's own test suite (numpy's: 6.6 MB)
             continue
         if path.suffix in {".pyc", ".pyo"}:
             continue

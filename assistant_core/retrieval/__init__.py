@@ -2,10 +2,10 @@
 
 ``read_doc``/``iter_doc_files`` read .md/.html/.txt into a titled ``Doc``; ``chunk_doc`` cuts it into
 heading-sized ``Chunk`` s; a turn's retrieved ``Passage`` s are numbered ``p1..pk`` by ``number_passages``.
-``Retriever`` and ``Embedder`` are this package's ports (``ports.py``). ``LocalIndex`` (``--kb local``) ranks
-chunks with BM25 and dense vectors from an ``Embedder``; it and the tokenising of ``text_analysis`` need numpy,
-bm25s and PyStemmer, which only the ``local`` extra installs, so they are imported on first use: the Lambdas
-import this package without them.
+``Retriever``, ``Embedder`` and ``BlobStore`` are this package's ports (``ports.py``). ``LocalIndex``
+(``--kb local``) ranks chunks with BM25 and dense vectors from an ``Embedder``; ``LiveIndex`` (``--kb
+index:LOCATION``, ``versions.py``) serves the versions kb_sync publishes. They need numpy, bm25s and PyStemmer
+(run-time dependencies), imported on first use so that the Lambdas that never search do not load them.
 """
 
 from assistant_core import lazy_exports
@@ -16,13 +16,14 @@ from assistant_core.retrieval.ports import Embedder, Retriever
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
-    {"index": ("LocalIndex",), "text_analysis": ("sentences", "terms")},
+    {"index": ("LocalIndex",), "text_analysis": ("sentences", "terms"), "versions": ("LiveIndex",)},
 )
 
 __all__ = [
     "Chunk",
     "Doc",
     "Embedder",
+    "LiveIndex",
     "LocalIndex",
     "Passage",
     "Retriever",

@@ -22,6 +22,7 @@ from infra.packaging import (
     UNZIPPED_LIMIT,
     ZIP_LIMIT,
     BuiltPackage,
+    _dependency_files,
     _source_files,
     build_lambda_zip,
     python_version,
@@ -33,7 +34,7 @@ from .conftest import ROOT
 
 EM_AARCH64 = 183
 DEV_TOP_LEVEL = {"pytest", "_pytest", "pulumi", "pulumi_aws", "moto", "ruff", "hypothesis", "playwright",
-                 "pip", "setuptools", "bin", "tests", "bm25s", "numpy", "aiohttp"}
+                 "pip", "setuptools", "bin", "tests", "wordllama", "aiohttp"}
 
 
 def _tree(root: Path) -> None:
@@ -50,6 +51,15 @@ def test_source_selection_excludes_local_stack_tests_and_caches(tmp_path: Path) 
     names = {rel for rel, _ in _source_files(tmp_path)}
     assert names == {"handlers/__init__.py", "handlers/answerer.py", "assistant_core/settings.py",
                      "kb_sync/state.py", "kb_sync/prompt.md"}
+
+
+def test_dependency_test_suites_stay_out(tmp_path: Path) -> None:
+    for rel in ("numpy/__init__.py", "numpy/testing/__init__.py", "numpy/_core/tests/test_a.py",
+                "numpy/__pycache__/x.pyc", "bm25s/__init__.py", "pip/__init__.py", "numpy-2.4.6.dist-info/RECORD"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    assert {rel for rel, _ in _dependency_files(tmp_path)} == {
+        "numpy/__init__.py", "numpy/testing/__init__.py", "bm25s/__init__.py", "numpy-2.4.6.dist-info/RECORD"}
 
 
 def test_zip_is_byte_for_byte_reproducible(tmp_path: Path) -> None:
@@ -73,7 +83,8 @@ def test_runtime_requirements_are_the_run_time_ones_only() -> None:
     reqs = runtime_requirements(ROOT / "pyproject.toml")
     names = {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower() for r in reqs}
     assert {"pyjwt", "cryptography", "jsonschema", "jiter", "google-auth", "requests"} <= names
-    assert not names & {"pulumi", "pulumi-aws", "pytest", "moto", "ruff", "hypothesis", "bm25s", "playwright"}
+    assert {"numpy", "bm25s", "pystemmer"} <= names  # the answerer's in-process index (retriever: index)
+    assert not names & {"pulumi", "pulumi-aws", "pytest", "moto", "ruff", "hypothesis", "wordllama", "playwright"}
     assert python_version("python3.13") == "3.13"
     with pytest.raises(ValueError):
         python_version("nodejs20.x")
@@ -103,8 +114,10 @@ def test_real_package_contents(real_package: BuiltPackage) -> None:
     assert not any(n.startswith(("assistant_core/local/", "tests/")) for n in names)
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert not tops & DEV_TOP_LEVEL, tops & DEV_TOP_LEVEL
-    for module in ("jwt", "cryptography", "jsonschema", "jiter", "google", "requests"):
+    for module in ("jwt", "cryptography", "jsonschema", "jiter", "google", "requests", "numpy", "bm25s"):
         assert module in tops, module
+    assert any(t.startswith("Stemmer.cpython-313-") for t in tops)  # PyStemmer is one extension module
+    assert not any("/tests/" in n for n in names)  # dependencies' own test suites are left out
 
 
 @pytest.mark.network
@@ -117,13 +130,13 @@ def test_real_package_native_code_is_linux_arm64_for_the_runtime(real_package: B
             vendored_lib = name.split("/")[0].endswith(".libs")  # auditwheel's bundled shared libraries
             assert "x86_64" not in name, name
             assert "cpython-313-aarch64" in name or ".abi3." in name or vendored_lib, name
-        for pkg in ("cryptography", "jiter", "cffi", "rpds_py"):
+        for pkg in ("cryptography", "jiter", "cffi", "rpds_py", "numpy", "pystemmer"):
             wheel = [n for n in zf.namelist() if re.fullmatch(rf"{pkg}-[^/]+\.dist-info/WHEEL", n)]
             assert wheel, pkg
             tags = [line for line in zf.read(wheel[0]).decode().splitlines() if line.startswith("Tag:")]
             assert tags and all("aarch64" in t for t in tags), (pkg, tags)
     native = {n.split("/")[0] for n in sos}
-    assert {"cryptography", "jiter"} <= native
+    assert {"cryptography", "jiter", "numpy"} <= native
 
 
 @pytest.mark.network
@@ -165,7 +178,7 @@ def missing_imports(zip_path: Path, entry_modules: list[str]) -> set[str]:
     """Modules reachable from the handlers that the zip cannot provide (static, conservative)."""
     with zipfile.ZipFile(zip_path) as zf:
         names = set(zf.namelist())
-        tops = {n.split("/")[0].removesuffix(".py") for n in names}
+        tops = {n.split("/")[0].partition(".")[0] for n in names}  # six.py, Stemmer.cpython-313-...so
 
         def file_of(mod: str) -> tuple[str, bool] | None:
             path = mod.replace(".", "/")
@@ -197,14 +210,6 @@ def missing_imports(zip_path: Path, entry_modules: list[str]) -> set[str]:
     return missing
 
 
-# Imported only inside kb_sync's local-folder sink (``python -m kb_sync --dest``), which the deployed
-# stack never runs. The offline specs and the JSONL records are built by bootstrap/local.py, outside the zip.
-LOCAL_ONLY = {
-    "assistant_core.retrieval.index",  # shipped, but its BM25 libraries are not yet
-    "bm25s", "Stemmer", "numpy",
-}
-
-
 @pytest.mark.network
 def test_real_package_provides_every_module_the_handlers_import(real_package: BuiltPackage) -> None:
     from infra.backend import HANDLERS
@@ -212,7 +217,7 @@ def test_real_package_provides_every_module_the_handlers_import(real_package: Bu
     entries = sorted({h.rpartition(".")[0] for h in HANDLERS.values()
                       if (ROOT / (h.rpartition(".")[0].replace(".", "/") + ".py")).exists()})
     assert entries, "no handler modules in the tree yet"
-    assert missing_imports(real_package.path, entries) - LOCAL_ONLY == set()
+    assert missing_imports(real_package.path, entries) == set()
 
 
 def test_import_closure_check_finds_what_is_missing(tmp_path: Path) -> None:
