@@ -30,7 +30,8 @@ __all__ = ["DEFAULT_BEDROCK_MODEL", "DEFAULT_EMBEDDING_MODEL", "DEFAULT_REGION",
            "Settings", "env_name"]
 
 # What the laptop assumes when nobody says otherwise; the Lambda zip has none of these adapters.
-LOCAL_DEFAULTS: Mapping[str, str] = {"model": "extractive", "kb": "local", "docs_dir": "examples/help-center"}
+LOCAL_DEFAULTS: Mapping[str, str] = {"model": "extractive", "kb": "local", "docs_dir": "examples/help-center",
+                                     "embedder": "wordllama"}
 # Every function's environment names its stage (infra/backend.py): without it a Lambda would
 # think it is the local stack (metrics to the debug log instead of stdout).
 LAMBDA_REQUIRED = ("stage",)
@@ -53,6 +54,9 @@ class Settings:
     model: str = ""
     kb: str = ""
     docs_dir: str = ""
+    # What turns text into vectors for --kb index:LOCATION (kb_sync builds with it, the answerer queries with
+    # it; an index built by another embedder is refused): "titan[:256|512|1024]" or, offline, "wordllama".
+    embedder: str = ""
     openai_api_key: str = field(default="", repr=False)  # from OPENAI_API_KEY; never logged
     top_k: int = 5
     max_tokens: int = 1024

@@ -23,6 +23,7 @@ from .engine import EngineOptions, SyncEngine
 from .ingestion import BedrockIngestion
 from .local_folder import STATE_PATH
 from .local_sink import LocalIndexPublisher, LocalSink
+from .ports import Publisher
 from .s3_store import S3Sink, S3StateStore
 from .state import FileStateStore
 
@@ -59,15 +60,14 @@ def s3_engine(
     bedrock_agent: Any | None,
     out_of_time: Callable[[], bool] | None = None,
     source: DriveSource | None = None,
+    publisher: Publisher | None = None,
 ) -> SyncEngine:
-    """Drive -> S3 ``kb/`` -> Bedrock ingestion (the Lambda and ``python -m kb_sync``)."""
+    """Drive -> S3 ``kb/`` -> Bedrock ingestion, or ``publisher`` (an ``IndexPublisher`` for ``--kb index:``)
+    (the Lambda and ``python -m kb_sync``)."""
     cfg.check_s3()
     src = source or drive_source(cfg, secrets)
-    publisher = (
-        BedrockIngestion(bedrock_agent, cfg.kb_id, cfg.data_source_id)
-        if cfg.kb_id and bedrock_agent is not None
-        else None
-    )
+    if publisher is None and cfg.kb_id and bedrock_agent is not None:
+        publisher = BedrockIngestion(bedrock_agent, cfg.kb_id, cfg.data_source_id)
     return SyncEngine(
         src,
         S3Sink(s3, cfg.bucket, cfg.prefix),
@@ -78,14 +78,15 @@ def s3_engine(
 
 
 def local_engine(
-    cfg: SyncConfig, dest: Path, *, secrets: Any = None, source: DriveSource | None = None
+    cfg: SyncConfig, dest: Path, *, secrets: Any = None, source: DriveSource | None = None,
+    publisher: Publisher | None = None,
 ) -> SyncEngine:
-    """Drive -> a local docs folder -> the local index (``assistant serve`` following Drive)."""
+    """Drive -> a local docs folder -> the local index (``assistant serve`` following Drive), or ``publisher``."""
     dest = dest.resolve()
     return SyncEngine(
         source or drive_source(cfg, secrets),
         LocalSink(dest),
         FileStateStore(dest / STATE_PATH),
-        LocalIndexPublisher(dest),
+        publisher or LocalIndexPublisher(dest),
         options(cfg),
     )

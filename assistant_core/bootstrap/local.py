@@ -1,6 +1,7 @@
 """The laptop's composition: the CLI, eval, and the Lambda runtime as the local gateway runs it.
 
-Builds the local-only specs (``--model extractive``, ``replay:FILE``, ``--kb local``) and the JSON Lines
+Builds the local-only specs (``--model extractive``, ``replay:FILE``, ``--kb local``, ``--kb index:FOLDER``,
+the ``wordllama`` embedder) and the JSON Lines
 mirror of transcripts and gaps, and hands them to the production composition as replacements, so
 ``bootstrap/lambdas.py`` and ``bootstrap/specs.py`` never import ``local/``. Not in the Lambda zip
 (infra/packaging.py EXCLUDED_SOURCE_FILES).
@@ -18,17 +19,19 @@ from assistant_core.bootstrap import specs
 from assistant_core.bootstrap.lambdas import Runtime, dynamo_gaps, dynamo_transcripts
 from assistant_core.bootstrap.specs import KB_SPECS, MODEL_SPECS, answerer_config
 from assistant_core.clock import SystemClock
+from assistant_core.local.blob_folder import FolderBlobStore
 from assistant_core.local.embedder_wordllama import WordLlamaEmbedder
 from assistant_core.local.extractive_model import ExtractiveModel
 from assistant_core.local.memory_stores import MemoryGaps, MemoryHandoffs, MemoryTranscripts
 from assistant_core.local.record_files import JsonlRecords, Mirrored
 from assistant_core.local.replay_model import ReplayModel
 from assistant_core.retrieval.index import LocalIndex
-from assistant_core.retrieval.ports import Retriever
+from assistant_core.retrieval.ports import Embedder, Retriever
+from assistant_core.retrieval.versions import LiveIndex
 from assistant_core.settings import Settings
 
-__all__ = ["KB_SPECS", "MODEL_SPECS", "answerer_config", "build_model", "build_retriever", "lambda_runtime",
-           "local_answerer"]
+__all__ = ["KB_SPECS", "MODEL_SPECS", "answerer_config", "build_embedder", "build_model", "build_retriever",
+           "lambda_runtime", "local_answerer"]
 
 
 def build_model(
@@ -47,10 +50,22 @@ def build_model(
 
 
 def build_retriever(spec: str, docs_dir: Path | str, *, settings: Settings | None = None) -> Retriever:
+    settings = settings or Settings.local()
+    kind, _, arg = spec.partition(":")
     if spec == "local":
         # Hybrid retrieval: BM25 plus dense vectors from the model bundled in the wordllama wheel.
         return LocalIndex.load_or_build(Path(docs_dir), embedder=WordLlamaEmbedder())
-    return specs.build_retriever(spec, settings=settings or Settings.local())
+    if kind == "index" and arg and not arg.startswith("s3://"):
+        # Versions published to a folder (kb_sync --index FOLDER), served as the answerer Lambda serves S3's.
+        return LiveIndex(FolderBlobStore(arg), build_embedder(settings.embedder, settings=settings), SystemClock())
+    return specs.build_retriever(spec, settings=settings)
+
+
+def build_embedder(spec: str, *, settings: Settings | None = None) -> Embedder:
+    """Any embedder spec: ``wordllama`` (bundled, offline) here, ``titan[:DIMS]`` through ``bootstrap/specs.py``."""
+    if spec == "wordllama":
+        return WordLlamaEmbedder()
+    return specs.build_embedder(spec, settings=settings or Settings.local())
 
 
 def local_answerer(

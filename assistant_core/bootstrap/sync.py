@@ -10,31 +10,50 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from assistant_core.aws.blob_bucket import S3BlobStore
 from assistant_core.aws.clients import SYNC_CONFIG, ClientFactory
 from assistant_core.bootstrap.lambdas import runtime
+from assistant_core.bootstrap.specs import build_embedder, index_store
+from assistant_core.clock import SYSTEM_CLOCK
 from assistant_core.errors import AssistantError
 from assistant_core.observability.emf import EmfMetrics
+from assistant_core.retrieval.ports import BlobStore, Embedder
 from assistant_core.settings import Settings
 from kb_sync.compose import local_engine, s3_engine
 from kb_sync.config import SyncConfig
 from kb_sync.engine import SyncEngine
+from kb_sync.index_publisher import IndexPublisher
+from kb_sync.ports import Publisher
 from kb_sync.report import SyncReport
 
 log = logging.getLogger(__name__)
 
 
 def sync_engine(settings: Settings, clients: ClientFactory, *, dest: Path | None = None,
-                out_of_time: Callable[[], bool] | None = None) -> SyncEngine:
-    """Drive -> S3 ``kb/`` -> Bedrock ingestion, or Drive -> ``dest`` -> the local index."""
+                out_of_time: Callable[[], bool] | None = None, publisher: Publisher | None = None) -> SyncEngine:
+    """Drive -> S3 ``kb/`` -> Bedrock ingestion, or Drive -> ``dest`` -> the local index. With ``--kb
+    index:s3://...`` (ASSISTANT_KB, the answerer's own setting) it publishes index versions there instead.
+    ``publisher`` replaces the one the settings name (the local stack publishes to a folder)."""
     cfg = SyncConfig.from_settings(settings)
     cfg.check_drive()
     secrets = None if cfg.credentials_file else clients.client("secretsmanager")
     if dest is not None:
-        return local_engine(cfg, dest, secrets=secrets)
+        return local_engine(cfg, dest, secrets=secrets, publisher=publisher)
     cfg.check_s3()
-    agent = clients.client("bedrock-agent") if cfg.kb_id else None
-    return s3_engine(cfg, s3=clients.client("s3", config=SYNC_CONFIG), secrets=secrets, bedrock_agent=agent,
-                     out_of_time=out_of_time)
+    s3 = clients.client("s3", config=SYNC_CONFIG)
+    if publisher is None and settings.kb.startswith("index:"):
+        publisher = index_publisher(S3BlobStore(s3, cfg.bucket, cfg.prefix), settings)
+    agent = clients.client("bedrock-agent") if cfg.kb_id and publisher is None else None
+    return s3_engine(cfg, s3=s3, secrets=secrets, bedrock_agent=agent, out_of_time=out_of_time, publisher=publisher)
+
+
+def index_publisher(docs: BlobStore, settings: Settings, *, versions: BlobStore | None = None,
+                    embedder: Embedder | None = None) -> IndexPublisher:
+    """Publishes the synced ``docs`` as index versions where ``--kb index:LOCATION`` says, embedded as the
+    answerer will embed its questions (``versions``/``embedder`` given: used instead)."""
+    location = settings.kb.partition(":")[2]
+    return IndexPublisher(docs, versions or index_store(location, settings=settings),
+                          embedder or build_embedder(settings.embedder, settings=settings), SYSTEM_CLOCK)
 
 
 def lambda_tick(*, full: bool, out_of_time: Callable[[], bool]) -> SyncReport:

@@ -298,3 +298,61 @@ def test_pointer_round_trip_and_garbage() -> None:
     for raw in (b"", b"[]", json.dumps({"format": 9, "version": "v"}).encode(), b"\xff"):
         with pytest.raises(RetrievalError):
             Pointer.from_json(raw)
+
+
+# -- composition: what the answerer Lambda and the laptop build from their settings ----------------------
+def test_the_answerer_spec_serves_what_kb_sync_published(world: Setup) -> None:
+    from assistant_core.bootstrap.specs import build_retriever, check_production_specs
+    from assistant_core.settings import Settings
+
+    class TitanNamed(HashEmbedder):
+        name = "bedrock-amazon.titan-embed-text-v2:0-256"
+        dimension = 256
+
+    IndexPublisher(world.docs, world.versions, TitanNamed(), world.clock).publish("t")
+    settings = Settings(region=REGION, kb=f"index:s3://{BUCKET}/index/", embedder="titan:256", stage="test")
+    check_production_specs(settings)
+    live = build_retriever(settings.kb, settings=settings)
+    assert isinstance(live, LiveIndex) and live.version == current_pointer(world.versions).version  # type: ignore[union-attr]
+    with pytest.raises(RetrievalError, match="refusing to mix"):  # the answerer's embedder must match the index's
+        build_retriever(settings.kb, settings=Settings(region=REGION, kb=settings.kb, embedder="titan:512"))
+
+
+@pytest.mark.parametrize(("kb", "embedder", "message"), [
+    ("index:/srv/index", "titan:256", "runs only in the local stack"),
+    ("index:s3://b/index/", "wordllama", "runs only in the local stack"),
+])
+def test_laptop_only_index_specs_fail_at_cold_start(kb: str, embedder: str, message: str) -> None:
+    from assistant_core.bootstrap.specs import check_production_specs
+    from assistant_core.errors import ConfigError
+    from assistant_core.settings import Settings
+
+    with pytest.raises(ConfigError, match=message):
+        check_production_specs(Settings(kb=kb, embedder=embedder))
+
+
+@pytest.mark.parametrize("spec", ["titan:300", "cohere", "titan:x"])
+def test_bad_embedder_specs_are_config_errors(spec: str) -> None:
+    from assistant_core.bootstrap.specs import build_embedder
+    from assistant_core.errors import ConfigError
+    from assistant_core.settings import Settings
+
+    with pytest.raises(ConfigError):
+        build_embedder(spec, settings=Settings())
+
+
+def test_the_laptop_serves_versions_published_to_a_folder(tmp_path: Path) -> None:
+    from assistant_core.bootstrap.local import build_retriever
+    from assistant_core.local.embedder_wordllama import WordLlamaEmbedder
+    from assistant_core.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, "utf-8")
+    index = tmp_path / "index"
+    IndexPublisher(FolderBlobStore(docs), FolderBlobStore(index), WordLlamaEmbedder(), FakeClock()).publish("t")
+    settings = Settings.local(kb=f"index:{index}")
+    live = build_retriever(settings.kb, settings.docs_dir, settings=settings)
+    hits = live.retrieve("how long does delivery take", 2)
+    assert hits and hits[0].source == "shipping.md"
