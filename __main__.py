@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from assistant_core.defaults import DEFAULT_BEDROCK_MODEL, DEFAULT_EMBEDDING_MODEL, DEFAULT_RETENTION_DAYS
 from infra.audit import AuditBus, AuditBusArgs
-from infra.backend import DEFAULT_TUNING, OWNER_SETTINGS, Backend, BackendArgs, Tuning
+from infra.backend import DEFAULT_TUNING, OWNER_SETTINGS, Backend, BackendArgs, Retrieval, Tuning
 from infra.data import DataStore, DataStoreArgs
 from infra.guardrails import Guardrails, GuardrailsArgs
 from infra.iam import AccountContext
@@ -54,10 +54,17 @@ secrets = [
 messaging = Messaging("messaging", MessagingArgs(
     account=account, handoff_emails=cfg.get_object("handoff_emails") or [],
     alarm_emails=cfg.get_object("alarm_emails") or [], secrets=secrets), opts=opts)
+# retriever "index" (default): the answerer searches the index kb-sync publishes, in process; "bedrock-kb":
+# a Bedrock Knowledge Base with its vector store and ingestion role.
+retriever = cfg.get("retriever") or "index"
 knowledge = KnowledgeBase("knowledge", KnowledgeBaseArgs(
     account=account, bucket_name=data.bucket.bucket, bucket_arn=data.bucket.arn,
     embedding_model=cfg.get("embedding_model") or DEFAULT_EMBEDDING_MODEL,
-    vector_store=cfg.get("vector_store") or "s3vectors"), opts=opts)
+    vector_store=cfg.get("vector_store") or "s3vectors"), opts=opts) if retriever == "bedrock-kb" else None
+retrieval = Retrieval(mode=retriever, embedder=cfg.get("embedder") or "titan:512",
+                      embedding_model=cfg.get("embedding_model") or DEFAULT_EMBEDDING_MODEL,
+                      kb_id=knowledge.kb_id if knowledge else None, kb_arn=knowledge.kb_arn if knowledge else None,
+                      data_source_id=knowledge.data_source_id if knowledge else None)
 ws = WebSocketEndpoint("websocket", WebSocketEndpointArgs(
     account=account, stage=stage, throttle_rate=cfg.get_float("ws_throttle_rate") or 50.0,
     throttle_burst=cfg.get_int("ws_throttle_burst") or 100), opts=opts)
@@ -85,9 +92,8 @@ backend = Backend("backend", BackendArgs(
     dlq_arn=messaging.dlq.arn, signing_key_secret_arn=messaging.secret_arns["chat-assistant/signing-key"],
     slack_secret_arn=messaging.secret_arns["chat-assistant/slack-webhook"],
     drive_secret_arn=messaging.secret_arns["chat-assistant/drive-service-account"],
-    kb_id=knowledge.kb_id, kb_arn=knowledge.kb_arn, data_source_id=knowledge.data_source_id,
-    model_id=model_id, websocket=ws, audit_bus_name=audit.name, audit_bus_arn=audit.arn, settings=settings,
-    tuning=tuning), opts=opts)
+    retrieval=retrieval, model_id=model_id, websocket=ws, audit_bus_name=audit.name, audit_bus_arn=audit.arn,
+    settings=settings, tuning=tuning), opts=opts)
 fns = backend.functions
 WebSocketRoutes("websocket-routes", WebSocketRoutesArgs(
     endpoint=ws, connect=fns["fn-ws-connect"], message=fns["fn-ws-message"],
@@ -113,14 +119,16 @@ Guardrails("guardrails", GuardrailsArgs(
     alarm_topic_arn=messaging.alarms.arn, functions=fns, answerer="fn-answerer",
     answerer_p99_ms=cfg.get_int("answerer_p99_ms") or 30000, dlq_name=messaging.dlq.name, model_id=model_id,
     token_api_id=token_api.api.id, monthly_budget_usd=cfg.get_float("monthly_budget_usd") or 50.0,
-    budget_emails=cfg.get_object("alarm_emails") or [], stage=stage), opts=opts)
+    budget_emails=cfg.get_object("alarm_emails") or [], stage=stage, index=retrieval.index), opts=opts)
 
 pulumi.export("token_url", token_api.token_url)
 pulumi.export("websocket_url", ws.ws_url)
 pulumi.export("widget_url", widget.widget_url)
 pulumi.export("embed_snippet", widget.embed_snippet)
 pulumi.export("csp", widget.csp)
-pulumi.export("knowledge_base_id", knowledge.kb_id)
-pulumi.export("data_source_id", knowledge.data_source_id)
+pulumi.export("retriever", retriever)
+if knowledge is not None:
+    pulumi.export("knowledge_base_id", knowledge.kb_id)
+    pulumi.export("data_source_id", knowledge.data_source_id)
 pulumi.export("bucket", data.bucket.bucket)
 pulumi.export("lambda_package_bytes", package.size)

@@ -56,8 +56,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                   "transcripts_table"),  # region for the transcript link: Lambda's own AWS_REGION
                  async_retries=2, traced=True),
     FunctionSpec("fn-answerer", "handlers.answerer.handler", Tuning(1024, 120, 50),
-                 ("stage", "model", "kb", "top_k", "max_tokens", "temperature", "history_turns", "site_name",
-                  "site_topics", "sessions_table", "transcripts_table", "gaps_table", "handoff_function",
+                 ("stage", "model", "kb", "embedder", "top_k", "max_tokens", "temperature", "history_turns",
+                  "site_name", "site_topics", "sessions_table", "transcripts_table", "gaps_table", "handoff_function",
                   "ws_management_endpoint", "retention_days", "event_bus_name"),
                  async_retries=0, traced=True, max_event_age_s=120),  # a late answer is a useless one
     FunctionSpec("fn-ws-message", "handlers.ws_message.handler", Tuning(512, 10, 20),
@@ -79,8 +79,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  ("stage", "transcripts_table", "data_bucket", "retention_days"), async_retries=2),
     # kb_prefix / kb_state_key are set explicitly so they match the grants below.
     FunctionSpec("fn-kb-sync", "handlers.kb_sync.handler", Tuning(1024, 280, 1),  # < 5 min: never at the next tick
-                 ("stage", "data_bucket", "kb_id", "kb_data_source_id", "drive_folder_id", "drive_subject",
-                  "drive_credentials_secret", "kb_prefix", "kb_state_key"), async_retries=0),
+                 ("stage", "kb", "embedder", "data_bucket", "kb_id", "kb_data_source_id", "drive_folder_id",
+                  "drive_subject", "drive_credentials_secret", "kb_prefix", "kb_state_key"), async_retries=0),
 )
 # Settings the owner may choose in the stack config (__main__.py); one left unset is not passed, so the
 # function keeps the code's default. Every other field a function reads is wired here and must be present.
@@ -93,6 +93,38 @@ SPECS: dict[str, FunctionSpec] = {spec.name: spec for spec in FUNCTIONS}
 # Derived views, for callers that want one aspect (the stack's tuning override, the packaging test).
 DEFAULT_TUNING: dict[str, Tuning] = {spec.name: spec.tuning for spec in FUNCTIONS}
 HANDLERS: dict[str, str] = {spec.name: spec.handler for spec in FUNCTIONS}
+
+
+RETRIEVERS = ("index", "bedrock-kb")
+INDEX_PREFIX = "index/"
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """How the answerer finds passages. ``index`` (the default): kb-sync publishes the hybrid index under
+    ``index/`` and the answerer searches it in process, embedding questions with Titan (``embedder``).
+    ``bedrock-kb``: a Bedrock Knowledge Base (``kb_id``...) ingests ``kb/`` and the answerer calls Retrieve."""
+
+    mode: str = "index"
+    embedder: str = "titan:512"
+    embedding_model: str = "amazon.titan-embed-text-v2:0"
+    kb_id: pulumi.Input[str] | None = None
+    kb_arn: pulumi.Input[str] | None = None
+    data_source_id: pulumi.Input[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in RETRIEVERS:
+            raise ValueError(f"website-assistant:retriever must be one of {RETRIEVERS}, not {self.mode!r}")
+        if self.mode == "bedrock-kb" and self.kb_arn is None:
+            raise ValueError("retriever bedrock-kb needs the knowledge base (kb_id, kb_arn, data_source_id)")
+        kind, _, dims = self.embedder.partition(":")
+        if kind != "titan" or dims not in ("", "256", "512", "1024"):
+            raise ValueError(f"website-assistant:embedder must be titan:256, titan:512 or titan:1024, "
+                             f"not {self.embedder!r}")
+
+    @property
+    def index(self) -> bool:
+        return self.mode == "index"
 
 
 @dataclass
@@ -111,14 +143,12 @@ class BackendArgs:
     signing_key_secret_arn: pulumi.Input[str]
     slack_secret_arn: pulumi.Input[str]
     drive_secret_arn: pulumi.Input[str]
-    kb_id: pulumi.Input[str]
-    kb_arn: pulumi.Input[str]
-    data_source_id: pulumi.Input[str]
     model_id: str
     websocket: WebSocketEndpoint
     audit_bus_name: pulumi.Input[str]  # fn-answerer's per-turn audit events (infra/audit.py)
     audit_bus_arn: pulumi.Input[str]
     settings: Mapping[str, str]  # owner choices: site_name, allowed_origins, rate limits, drive ids...
+    retrieval: Retrieval = field(default_factory=lambda: Retrieval())
     tuning: Mapping[str, Tuning] = field(default_factory=lambda: dict(DEFAULT_TUNING))
 
 
@@ -142,14 +172,17 @@ class Backend(pulumi.ComponentResource):
     def _values(self) -> dict[str, pulumi.Input[str]]:
         a = self._args
         values: dict[str, pulumi.Input[str]] = dict(a.settings)
+        r = a.retrieval
+        kb: pulumi.Input[str] = (pulumi.Output.concat("index:s3://", a.bucket_name, "/", INDEX_PREFIX) if r.index
+                                 else pulumi.Output.concat("bedrock:", r.kb_id))
         values.update({
-            "model": f"bedrock:{a.model_id}", "kb": pulumi.Output.concat("bedrock:", a.kb_id),
+            "model": f"bedrock:{a.model_id}", "kb": kb, "embedder": r.embedder,
             "sessions_table": a.sessions.name, "transcripts_table": a.transcripts.name,
             "gaps_table": a.gaps.name, "data_bucket": a.bucket_name, "handoff_topic_arn": a.handoff_topic_arn,
             "signing_key_secret": a.signing_key_secret_arn, "slack_webhook_secret": a.slack_secret_arn,
             "drive_credentials_secret": a.drive_secret_arn, "answerer_function": "fn-answerer",
             "handoff_function": "fn-handoff", "ws_management_endpoint": a.websocket.management_endpoint,
-            "kb_id": a.kb_id, "kb_data_source_id": a.data_source_id,
+            "kb_id": r.kb_id or "", "kb_data_source_id": r.data_source_id or "",
             "kb_prefix": "kb/", "kb_state_key": "kb-sync/state.json", "event_bus_name": a.audit_bus_name,
         })
         return values
@@ -160,6 +193,17 @@ class Backend(pulumi.ComponentResource):
         ddb = lambda actions, arn, sid: allow([f"dynamodb:{x}" for x in actions], [arn], sid=sid)  # noqa: E731
         sockets = allow(["execute-api:ManageConnections"], [a.websocket.connections_arn], sid="PostToConnection")
         signing_key = allow(["secretsmanager:GetSecretValue"], [a.signing_key_secret_arn], sid="SigningKey")
+        r = a.retrieval
+        index = suffix(a.bucket_arn, f"/{INDEX_PREFIX}*")
+        embed = allow(["bedrock:InvokeModel"], [a.account.arn("bedrock", f"foundation-model/{r.embedding_model}",
+                                                               account=False)], sid="Embed")
+        # The answerer reads published versions and embeds questions, or calls the Knowledge Base.
+        retrieve = ([allow(["s3:GetObject"], [index], sid="ReadIndex"), embed] if r.index
+                    else [allow(["bedrock:Retrieve"], [r.kb_arn], sid="Retrieve")])
+        # kb-sync publishes versions (and tags the retired ones for the lifecycle rule), or starts ingestion.
+        publish = ([allow(["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"], [index], sid="PublishIndex"),
+                    embed] if r.index
+                   else [allow(["bedrock:StartIngestionJob", "bedrock:GetIngestionJob"], [r.kb_arn], sid="Ingest")])
         # Lazy: a function may only name functions created before it.
         grants: dict[str, Callable[[], list[Statement]]] = {
             "fn-mint-token": lambda: [signing_key, ddb(["UpdateItem"], sessions, "RateLimit")],
@@ -170,8 +214,7 @@ class Backend(pulumi.ComponentResource):
                 invoke_statement([f["fn-answerer"], f["fn-handoff"]], "InvokeAsync")],
             "fn-ws-disconnect": lambda: [ddb(["DeleteItem"], sessions, "Sessions")],
             "fn-answerer": lambda: [
-                *bedrock_access.model_statements(a.account, a.model_id),
-                allow(["bedrock:Retrieve"], [a.kb_arn], sid="Retrieve"), sockets,
+                *bedrock_access.model_statements(a.account, a.model_id), *retrieve, sockets,
                 ddb(["GetItem", "UpdateItem"], sessions, "Sessions"),
                 ddb(["PutItem", "Query"], transcripts, "Transcripts"), ddb(["PutItem"], gaps, "Gaps"),
                 invoke_statement([f["fn-handoff"]], "InvokeHandoff"),
@@ -203,7 +246,7 @@ class Backend(pulumi.ComponentResource):
                 allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [suffix(a.bucket_arn, "/kb/*")],
                       sid="Documents"),
                 allow(["s3:GetObject", "s3:PutObject"], [suffix(a.bucket_arn, "/kb-sync/*")], sid="SyncState"),
-                allow(["bedrock:StartIngestionJob", "bedrock:GetIngestionJob"], [a.kb_arn], sid="Ingest")],
+                *publish],
         }
         return grants[fn]()
 

@@ -96,6 +96,11 @@ class DataStore(pulumi.ComponentResource):
                  "expiration": {"days": max(days, 91)}},
                 {"id": "reports", "status": "Enabled", "filter": {"prefix": "reports/"},
                  "transitions": [{"days": 30, "storage_class": "STANDARD_IA"}]},
+                # Index versions kb-sync retired (tagged when a newer one and the one before it are
+                # published); a day gives any answerer still loading one time to finish.
+                {"id": "index-retired", "status": "Enabled",
+                 "filter": {"and": {"prefix": "index/", "tags": {"retired": "true"}}},
+                 "expiration": {"days": 1}},
                 {"id": "abort-multipart", "status": "Enabled", "filter": {"prefix": ""},
                  "abort_incomplete_multipart_upload": {"days_after_initiation": 7}},
             ],

@@ -27,6 +27,7 @@ class GuardrailsArgs:
     monthly_budget_usd: float
     budget_emails: Sequence[str]
     stage: str = "prod"  # the Stage dimension of the app's own EMF metrics (ASSISTANT_STAGE)
+    index: bool = True  # retriever "index": alarm when an answerer cannot load a published version
 
 
 class Guardrails(pulumi.ComponentResource):
@@ -58,6 +59,13 @@ class Guardrails(pulumi.ComponentResource):
         self._alarm("slack-webhook-errors", "WebsiteAssistant", "SlackWebhookErrors", {"Stage": args.stage},
                     threshold=1, description="Slack refused a handoff notice (revoked webhook, archived or missing "
                     "channel): staff get the email only until the webhook secret is fixed")
+
+        if args.index:
+            # fn-answerer's EMF metric (retrieval/versions.py): a published version failed to load (corrupt,
+            # missing, other embedder); answerers keep serving the previous one until a good one is published.
+            self._alarm("index-reload-failed", "WebsiteAssistant", "IndexReloadFailed", {"Stage": args.stage},
+                        threshold=1, description="an answerer could not load the newest published index: "
+                        "visitors get answers from the previous version (see fn-answerer's log)")
 
         budget_subscribers = {"subscriber_sns_topic_arns": [args.alarm_topic_arn],
                               "subscriber_email_addresses": list(args.budget_emails)}

@@ -173,7 +173,14 @@ BASE_CONFIG = {
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> StackRun:
+    """The default stack: retriever ``index`` (no Knowledge Base)."""
     return run_program(dict(BASE_CONFIG), tmp_path_factory.mktemp("stack"))
+
+
+@pytest.fixture(scope="session")
+def kb_stack(tmp_path_factory: pytest.TempPathFactory) -> StackRun:
+    """The same stack with ``retriever: bedrock-kb`` (a Bedrock Knowledge Base on S3 Vectors)."""
+    return run_program({**BASE_CONFIG, "website-assistant:retriever": "bedrock-kb"}, tmp_path_factory.mktemp("kb"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -35,15 +35,15 @@ def arn(stack: StackRun, typ: str, name: str, attr: str = "arn") -> str:
     return stack.one(typ, name).state[attr]
 
 
-@pytest.fixture(scope="module")
-def expected(stack: StackRun) -> dict[str, set[tuple[str, str]]]:
+def expected_grants(stack: StackRun, mode: str) -> dict[str, set[tuple[str, str]]]:
     table = lambda n: f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{n}"  # noqa: E731
     fn = lambda n: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{n}"  # noqa: E731
     secret = lambda n: arn(stack, "aws:secretsmanager/secret:Secret", n)  # noqa: E731
     api_id = stack.one("aws:apigatewayv2/api:Api", "wss-chat").id
     sockets = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/prod/POST/@connections/*"
     bucket = stack.outputs["bucket"]
-    kb = arn(stack, "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase", "kb-website-knowledge")
+    titan = f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-embed-text-v2:0"
+    index = f"arn:aws:s3:::{bucket}/index/*"
     handoffs = arn(stack, "aws:sns/topic:Topic", "t-handoffs")
     dlq = arn(stack, "aws:sqs/queue:Queue", "q-assistant-dlq")
     signing = secret("chat-assistant-signing-key")
@@ -57,7 +57,7 @@ def expected(stack: StackRun) -> dict[str, set[tuple[str, str]]]:
 
     xray = {(a, "*") for a in STAR_RESOURCE_OK}
     failure = {("sqs:SendMessage", dlq)}
-    return {
+    grants = {
         "fn-mint-token-role": logs("fn-mint-token") | {("secretsmanager:GetSecretValue", signing)}
         | ddb("tbl-sessions", "UpdateItem"),
         "fn-ws-connect-role": logs("fn-ws-connect") | {("secretsmanager:GetSecretValue", signing)}
@@ -71,7 +71,7 @@ def expected(stack: StackRun) -> dict[str, set[tuple[str, str]]]:
         | {("bedrock:InvokeModelWithResponseStream", profile),
            ("bedrock:InvokeModelWithResponseStream", f"arn:aws:bedrock:*::foundation-model/{base_model}"),
            ("bedrock:InvokeModelWithResponseStream", f"arn:aws:bedrock:::foundation-model/{base_model}"),
-           ("bedrock:Retrieve", kb), ("execute-api:ManageConnections", sockets),
+           ("execute-api:ManageConnections", sockets),
            ("lambda:InvokeFunction", fn("fn-handoff")),
            ("events:PutEvents", f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/chat-assistant-audit")}
         | ddb("tbl-sessions", "GetItem", "UpdateItem") | ddb("tbl-transcripts", "PutItem", "Query")
@@ -90,21 +90,35 @@ def expected(stack: StackRun) -> dict[str, set[tuple[str, str]]]:
         | {("secretsmanager:GetSecretValue", secret("chat-assistant-drive-service-account")),
            ("s3:ListBucket", f"arn:aws:s3:::{bucket}")}
         | {(f"s3:{a}", f"arn:aws:s3:::{bucket}/kb/*") for a in ("GetObject", "PutObject", "DeleteObject")}
-        | {(f"s3:{a}", f"arn:aws:s3:::{bucket}/kb-sync/*") for a in ("GetObject", "PutObject")}
-        | {(f"bedrock:{a}", kb) for a in ("StartIngestionJob", "GetIngestionJob")},
-        "kb-website-knowledge-role": {
-            ("bedrock:InvokeModel", f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-embed-text-v2:0"),
-            ("s3:ListBucket", f"arn:aws:s3:::{bucket}"), ("s3:GetObject", f"arn:aws:s3:::{bucket}/kb/*")}
-        | {(f"s3vectors:{a}", arn(stack, "aws:s3/vectorsIndex:VectorsIndex", "kb-website-knowledge-index",
-                                  "indexArn"))
-           for a in ("GetIndex", "PutVectors", "GetVectors", "DeleteVectors", "QueryVectors")},
+        | {(f"s3:{a}", f"arn:aws:s3:::{bucket}/kb-sync/*") for a in ("GetObject", "PutObject")},
         "kb-sync-every-5-min-scheduler": {("lambda:InvokeFunction", fn("fn-kb-sync")), ("sqs:SendMessage", dlq)},
         "gaps-batch-weekly-scheduler": {("lambda:InvokeFunction", fn("fn-gaps-batch")), ("sqs:SendMessage", dlq)},
         "archive-every-6-hours-scheduler": {("lambda:InvokeFunction", fn("fn-archive")), ("sqs:SendMessage", dlq)},
     }
+    if mode == "index":  # the answerer reads versions and embeds questions; kb-sync publishes versions
+        grants["fn-answerer-role"] |= {("s3:GetObject", index), ("bedrock:InvokeModel", titan)}
+        grants["fn-kb-sync-role"] |= {(f"s3:{a}", index) for a in ("GetObject", "PutObject", "PutObjectTagging")}
+        grants["fn-kb-sync-role"] |= {("bedrock:InvokeModel", titan)}
+        return grants
+    kb = arn(stack, "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase", "kb-website-knowledge")
+    grants["fn-answerer-role"] |= {("bedrock:Retrieve", kb)}
+    grants["fn-kb-sync-role"] |= {(f"bedrock:{a}", kb) for a in ("StartIngestionJob", "GetIngestionJob")}
+    grants["kb-website-knowledge-role"] = {
+        ("bedrock:InvokeModel", titan), ("s3:ListBucket", f"arn:aws:s3:::{bucket}"),
+        ("s3:GetObject", f"arn:aws:s3:::{bucket}/kb/*")} | {
+        (f"s3vectors:{a}", arn(stack, "aws:s3/vectorsIndex:VectorsIndex", "kb-website-knowledge-index", "indexArn"))
+        for a in ("GetIndex", "PutVectors", "GetVectors", "DeleteVectors", "QueryVectors")}
+    return grants
 
 
-def test_each_role_grants_exactly_what_its_code_uses(stack: StackRun, expected) -> None:
+@pytest.fixture(scope="module", params=["index", "bedrock-kb"])
+def mode_stack(request: pytest.FixtureRequest) -> tuple[str, StackRun]:
+    return request.param, request.getfixturevalue("stack" if request.param == "index" else "kb_stack")
+
+
+def test_each_role_grants_exactly_what_its_code_uses(mode_stack: tuple[str, StackRun]) -> None:
+    mode, stack = mode_stack
+    expected = expected_grants(stack, mode)
     actual = policies(stack)
     assert actual.keys() == expected.keys()
     for role, statements in actual.items():
@@ -131,12 +145,12 @@ def test_model_access_only_through_the_inference_profile(stack: StackRun) -> Non
     statements = policies(stack)["fn-answerer-role"]
     profile = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{MODEL}"
     for s in statements:
-        if any(":foundation-model/" in r for r in s["Resource"]):
+        if any(r.endswith(f":foundation-model/{MODEL.removeprefix('global.')}") for r in s["Resource"]):
             assert s["Condition"] == {"StringEquals": {"bedrock:InferenceProfileArn": profile}}
 
 
-def test_knowledge_base_lists_only_its_prefix(stack: StackRun) -> None:
-    listing = [s for s in policies(stack)["kb-website-knowledge-role"] if "s3:ListBucket" in s["Action"]]
+def test_knowledge_base_lists_only_its_prefix(kb_stack: StackRun) -> None:
+    listing = [s for s in policies(kb_stack)["kb-website-knowledge-role"] if "s3:ListBucket" in s["Action"]]
     assert len(listing) == 1
     assert set(listing[0]["Condition"]["StringLike"]["s3:prefix"]) == {"kb/", "kb/*"}
 

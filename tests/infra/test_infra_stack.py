@@ -33,7 +33,6 @@ def test_card_names_exist(stack: StackRun) -> None:
     assert {t.inputs["name"] for t in stack.of_type("aws:dynamodb/table:Table")} == {
         "tbl-sessions", "tbl-transcripts", "tbl-gaps"}
     assert {t.inputs["name"] for t in stack.of_type("aws:sns/topic:Topic")} == {"t-handoffs", "t-alarms"}
-    assert stack.one("aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase", "kb-website-knowledge")
     assert stack.one("aws:apigatewayv2/api:Api", "wss-chat").inputs["protocolType"] == "WEBSOCKET"
     assert re.fullmatch(r"chat-assistant-data-[a-z0-9]+", stack.outputs["bucket"])
 
@@ -87,7 +86,40 @@ def test_data_bucket_is_private_encrypted_with_lifecycle(stack: StackRun) -> Non
     assert not any(r["filter"].get("prefix", "").startswith("kb") for r in rules.values())  # kb/ is kept
 
 
-def test_knowledge_base_uses_titan_v2_and_s3_vectors(stack: StackRun) -> None:
+def test_the_index_retriever_creates_no_knowledge_base_and_alarms_on_bad_versions(stack: StackRun) -> None:
+    """The default: no Knowledge Base, vector store or ingestion role; retired versions expire."""
+    for typ in ("aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase", "aws:bedrock/agentDataSource:AgentDataSource",
+                "aws:s3/vectorsVectorBucket:VectorsVectorBucket", "aws:s3/vectorsIndex:VectorsIndex",
+                "aws:opensearch/serverlessCollection:ServerlessCollection"):
+        assert not stack.of_type(typ), typ
+    assert not [r for r in stack.of_type("aws:iam/role:Role") if r.inputs["name"].startswith("kb-website")]
+    rules = {r["id"]: r for r in stack.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                                           "chat-assistant-data-lifecycle").inputs["rules"]}
+    assert rules["index-retired"]["filter"] == {"and": {"prefix": "index/", "tags": {"retired": "true"}}}
+    assert rules["index-retired"]["expiration"] == {"days": 1}
+    alarm = stack.one("aws:cloudwatch/metricAlarm:MetricAlarm", "alarm-index-reload-failed").inputs
+    assert (alarm["namespace"], alarm["metricName"]) == ("WebsiteAssistant", "IndexReloadFailed")
+    fns = functions(stack)
+    bucket = stack.outputs["bucket"]
+    for name in ("fn-answerer", "fn-kb-sync"):  # kb-sync publishes where the answerer reads, same embedder
+        env = fns[name].inputs["environment"]["variables"]
+        assert env["ASSISTANT_KB"] == f"index:s3://{bucket}/index/" and env["ASSISTANT_EMBEDDER"] == "titan:512"
+    assert stack.outputs["retriever"] == "index" and "knowledge_base_id" not in stack.outputs
+
+
+def test_a_mistyped_retriever_or_embedder_stops_the_deploy() -> None:
+    from infra.backend import Retrieval
+
+    with pytest.raises(ValueError, match="retriever"):
+        Retrieval(mode="kendra")
+    with pytest.raises(ValueError, match="embedder"):
+        Retrieval(embedder="titan:300")
+
+
+def test_knowledge_base_uses_titan_v2_and_s3_vectors(kb_stack: StackRun) -> None:
+    stack = kb_stack
+    assert not stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") or not [
+        a for a in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name == "alarm-index-reload-failed"]
     kb = stack.one("aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase", "kb-website-knowledge").inputs
     vec = kb["knowledgeBaseConfiguration"]["vectorKnowledgeBaseConfiguration"]
     assert vec["embeddingModelArn"] == f"arn:aws:bedrock:{REGION}::foundation-model/amazon.titan-embed-text-v2:0"
@@ -208,8 +240,6 @@ def test_environment_matches_settings(stack: StackRun) -> None:
         assert settings.stage == "prod"
     answerer = fns["fn-answerer"].inputs["environment"]["variables"]
     assert answerer["ASSISTANT_MODEL"] == f"bedrock:{MODEL}"
-    kb_id = stack.outputs["knowledge_base_id"]
-    assert answerer["ASSISTANT_KB"] == f"bedrock:{kb_id}"
     assert answerer["ASSISTANT_WS_MANAGEMENT_ENDPOINT"].startswith("https://")
     mint = Settings.from_env(fns["fn-mint-token"].inputs["environment"]["variables"])
     assert mint.allowed_origins == tuple(ORIGINS)
@@ -221,10 +251,18 @@ def test_environment_matches_settings(stack: StackRun) -> None:
     assert "ASSISTANT_MODEL" not in fns["fn-ws-disconnect"].inputs["environment"]["variables"]
 
 
+def test_the_knowledge_base_retriever_is_wired_to_its_kb(kb_stack: StackRun) -> None:
+    fns = functions(kb_stack)
+    kb_id = kb_stack.outputs["knowledge_base_id"]
+    assert fns["fn-answerer"].inputs["environment"]["variables"]["ASSISTANT_KB"] == f"bedrock:{kb_id}"
+    sync = fns["fn-kb-sync"].inputs["environment"]["variables"]
+    assert sync["ASSISTANT_KB_ID"] == kb_id and sync["ASSISTANT_KB_DATA_SOURCE_ID"]
+    assert kb_stack.outputs["retriever"] == "bedrock-kb" and kb_stack.outputs["data_source_id"]
+
+
 def test_outputs_and_embed_snippet(stack: StackRun) -> None:
     out = stack.outputs
-    for key in ("token_url", "websocket_url", "widget_url", "embed_snippet", "knowledge_base_id",
-                "data_source_id", "bucket"):
+    for key in ("token_url", "websocket_url", "widget_url", "embed_snippet", "bucket"):
         assert out.get(key), key
     assert out["token_url"].startswith("https://") and out["token_url"].endswith("/token")
     assert out["websocket_url"].startswith("wss://") and out["websocket_url"].endswith("/prod")
@@ -286,7 +324,8 @@ def test_the_prod_stack_file_itself_deploys_under_mocks(tmp_path: Path) -> None:
 def test_opensearch_vector_store_variant(tmp_path: Path) -> None:
     from .conftest import BASE_CONFIG
 
-    run = run_program({**BASE_CONFIG, "website-assistant:vector_store": "opensearch"}, tmp_path)
+    run = run_program({**BASE_CONFIG, "website-assistant:retriever": "bedrock-kb",
+                       "website-assistant:vector_store": "opensearch"}, tmp_path)
     kb = run.one("aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase", "kb-website-knowledge").inputs
     assert kb["storageConfiguration"]["type"] == "OPENSEARCH_SERVERLESS"
     coll = run.of_type("aws:opensearch/serverlessCollection:ServerlessCollection")[0]
