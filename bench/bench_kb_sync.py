@@ -1,12 +1,16 @@
 """kb_sync: a full sync of 500 small docs, then an incremental sync with 5 changed docs.
 
+With ``--retriever index`` (the default, as deployed) every run ends by publishing an index version to
+``index/`` with the bundled embedder, and the texts embedded are counted; ``bedrock-kb`` starts an
+ingestion job on the bedrock-agent double instead.
+
 Runs the real engine (google-auth, requests, boto3) against the local doubles: Google OAuth + Drive v3
 (tests/doubles/kb_sync), S3 on moto's server, bedrock-agent ingestion. Prints docs/s, the
 requests made (Drive by operation, token endpoint, S3 by operation) and wall time, twice: with the
 doubles as fast as they go, and with a fixed added latency per Drive request (default 30 ms) to show
 what the worker pool buys against a real network. Reported, never asserted.
 
-    python bench/bench_kb_sync.py [--docs 500] [--changed 5] [--latency-ms 30] [--workers 4]
+    python bench/bench_kb_sync.py [--docs 500] [--changed 5] [--latency-ms 30] [--workers 4] [--retriever index]
 """
 
 from __future__ import annotations
@@ -30,8 +34,12 @@ sys.path.insert(0, str(REPO))  # the doubles live with the tests (tests.doubles.
 import boto3  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
 
+from assistant_core.aws.blob_bucket import S3BlobStore  # noqa: E402
+from assistant_core.clock import SystemClock  # noqa: E402
+from assistant_core.local.embedder_wordllama import WordLlamaEmbedder  # noqa: E402
 from kb_sync.compose import drive_source, s3_engine  # noqa: E402
 from kb_sync.config import SyncConfig  # noqa: E402
+from kb_sync.index_publisher import IndexPublisher  # noqa: E402
 from kb_sync.report import SyncReport  # noqa: E402
 from tests.doubles.kb_sync.bedrock_agent import BedrockAgentDouble  # noqa: E402
 from tests.doubles.kb_sync.drive import DriveDouble  # noqa: E402
@@ -52,6 +60,7 @@ class Figures:
     tokens: int
     s3: Counter[str]
     report: SyncReport
+    embedded: int = 0  # texts sent to the embedder (retriever index)
 
     def line(self) -> str:
         rate = self.docs / self.seconds if self.seconds else 0.0
@@ -60,12 +69,22 @@ class Figures:
         return (
             f"{self.name:<28} wall {self.seconds:7.2f} s  docs {self.docs:4d}  {rate:7.1f} docs/s\n"
             f"{'':<28} Drive requests {sum(self.drive.values()):4d} ({drive})\n"
-            f"{'':<28} token requests {self.tokens:4d}; S3 requests {sum(self.s3.values()):4d} ({s3})"
+            f"{'':<28} token requests {self.tokens:4d}; S3 requests {sum(self.s3.values()):4d} ({s3})\n"
+            f"{'':<28} texts embedded {self.embedded:4d}; {self.report.ingestion}"
         )
 
 
+class CountingEmbedder(WordLlamaEmbedder):
+    texts = 0
+
+    def embed(self, texts: Any) -> Any:
+        CountingEmbedder.texts += len(texts)
+        return super().embed(texts)
+
+
 class Bench:
-    def __init__(self, moto_url: str, latency_s: float, workers: int) -> None:
+    def __init__(self, moto_url: str, latency_s: float, workers: int, retriever: str) -> None:
+        self.retriever = retriever
         self.oauth = OAuthDouble()
         self.drive = DriveDouble(self.oauth.is_valid)
         self.agent = BedrockAgentDouble()
@@ -104,13 +123,20 @@ class Bench:
         cfg = SyncConfig(
             folder_id=self.root, subject="writer@example.com", credentials_file=str(self.tmp / "key.json"),
             drive_api_base=self.drive.url, token_uri=self.oauth.token_uri, bucket=self.bucket,
-            kb_id="KBBENCH001", data_source_id="DSBENCH001", region=REGION, workers=self.workers,
+            kb_id="KBBENCH001" if self.retriever == "bedrock-kb" else "",
+            data_source_id="DSBENCH001" if self.retriever == "bedrock-kb" else "", region=REGION, workers=self.workers,
         )
+        publisher = None
+        if self.retriever == "index":
+            publisher = IndexPublisher(S3BlobStore(self.s3, self.bucket, "kb/"),
+                                       S3BlobStore(self.s3, self.bucket, "index/"), CountingEmbedder(), SystemClock())
+        embedded_before = CountingEmbedder.texts
         drive_before, s3_before = Counter(self.drive.calls), Counter(self.s3_calls)
         tokens_before = len(self.oauth.grants)
         start = time.perf_counter()
         agent = boto3.client("bedrock-agent", endpoint_url=self.agent.url, **AWS)
-        engine = s3_engine(cfg, s3=self.s3, secrets=None, bedrock_agent=agent, source=drive_source(cfg))
+        engine = s3_engine(cfg, s3=self.s3, secrets=None, bedrock_agent=agent, source=drive_source(cfg),
+                           publisher=publisher)
         report = engine.run()
         seconds = time.perf_counter() - start
         if not report.ok:
@@ -120,11 +146,13 @@ class Bench:
         drive.subtract(drive_before)
         s3 = Counter(self.s3_calls)
         s3.subtract(s3_before)
-        return Figures(name, seconds, docs(report), +drive, len(self.oauth.grants) - tokens_before, +s3, report)
+        return Figures(name, seconds, docs(report), +drive, len(self.oauth.grants) - tokens_before, +s3, report,
+                       CountingEmbedder.texts - embedded_before)
 
 
-def scenario(moto_url: str, n_docs: int, n_changed: int, latency_s: float, workers: int) -> list[Figures]:
-    bench = Bench(moto_url, latency_s, workers)
+def scenario(moto_url: str, n_docs: int, n_changed: int, latency_s: float, workers: int,
+             retriever: str) -> list[Figures]:
+    bench = Bench(moto_url, latency_s, workers, retriever)
     try:
         ids = bench.seed(n_docs)
         full = bench.run(f"full sync, {n_docs} docs", lambda r: len(r.added))
@@ -145,6 +173,7 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=5)
     parser.add_argument("--latency-ms", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--retriever", choices=("index", "bedrock-kb"), default="index")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the engine's per-document INFO/WARNING lines are not the point here
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -153,7 +182,8 @@ def main() -> None:
     try:
         for latency_ms, workers in ((0.0, args.workers), (args.latency_ms, 1), (args.latency_ms, args.workers)):
             print(f"== Drive double latency {latency_ms:.0f} ms/request, {workers} worker(s)")
-            for figures in scenario(f"http://{host}:{port}", args.docs, args.changed, latency_ms / 1000, workers):
+            for figures in scenario(f"http://{host}:{port}", args.docs, args.changed, latency_ms / 1000, workers,
+                                    args.retriever):
                 print(figures.line())
             print()
     finally:
