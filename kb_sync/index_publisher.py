@@ -8,18 +8,23 @@ is rebuilt over all chunks in memory (no I/O). A run interrupted before the poin
 the old version serving and ``publish_pending`` set, so the next tick does it again.
 
 Formats the index cannot read (PDF, images) are recorded as skipped, so they are not re-read every run.
+When the embedder fails part-way (Titan throttling), the vectors it returned are kept in
+``pending/vectors.npz`` and the next run embeds only the rest.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from typing import Any
 
+import numpy as np
+
 from assistant_core.errors import AssistantError, BadInput, NotFound
 from assistant_core.ports import Clock
 from assistant_core.retrieval.docs import Doc, Skipped, parse_doc, sidecar_fields
-from assistant_core.retrieval.index import LocalIndex
+from assistant_core.retrieval.index import EmbeddingIncomplete, LocalIndex
 from assistant_core.retrieval.ports import BlobStore, Embedder
 from assistant_core.retrieval.versions import Pointer, current_pointer, load_version, publish_version, read_files
 
@@ -28,6 +33,7 @@ from .model import PublishResult
 
 log = logging.getLogger(__name__)
 DOCS_FILE = "docs.json"
+PENDING = "pending/vectors.npz"
 
 
 class IndexPublisher:
@@ -59,12 +65,19 @@ class IndexPublisher:
                                  stats={"documents": pointer.documents, "fetched": fetched, "embedded": 0})
         docs = [Doc(k, r["title"], r["url"], r["body"]) for k, r in records.items() if "body" in r]
         skipped = [Skipped(k, r["skipped"]) for k, r in records.items() if "skipped" in r]
+        pending = self._pending()
         try:
-            index: LocalIndex | None = LocalIndex.from_docs(docs, skipped, self.embedder, reuse=reuse)
+            index: LocalIndex | None = LocalIndex.from_docs(docs, skipped, self.embedder, reuse=reuse,
+                                                            vectors=pending)
         except BadInput:
             index = None  # nothing indexable left: publish an empty knowledge base, not the stale one
+        except EmbeddingIncomplete as e:  # keep what was embedded; the engine retries next tick
+            self._keep_pending({**pending, **e.done})
+            raise
         extras = {DOCS_FILE: json.dumps(records, ensure_ascii=False, sort_keys=True).encode("utf-8")}
         new = publish_version(self.versions, index, self.clock, extras=extras)
+        if pending:
+            self.versions.retire("pending/")
         stats = {"documents": new.documents, "chunks": new.chunks, "fetched": fetched,
                  "embedded": index.stats.embedded if index is not None else 0, "skipped": len(skipped)}
         detail = f"index version {new.version}: " + ", ".join(f"{v} {k}" for k, v in stats.items())
@@ -91,6 +104,35 @@ class IndexPublisher:
             log.warning("kb_sync: not reusing vectors of %s: %s", pointer.version, e)
             reuse = None
         return before, reuse
+
+    def _pending(self) -> dict[str, np.ndarray]:
+        """Vectors an interrupted run kept, if this embedder made them."""
+        if self.embedder is None:
+            return {}
+        try:
+            blob = self.versions.get(PENDING)
+            assert blob is not None
+            with np.load(io.BytesIO(blob.body), allow_pickle=False) as data:
+                if str(data["embedder"]) != self.embedder.name:
+                    return {}
+                return dict(zip((str(t) for t in data["texts"]), data["vectors"], strict=True))
+        except NotFound:
+            return {}
+        except (AssistantError, ValueError, KeyError, OSError) as e:  # unreadable: embed again, never fail for it
+            log.warning("kb_sync: ignoring %s: %s", PENDING, e)
+            return {}
+
+    def _keep_pending(self, vectors: dict[str, np.ndarray]) -> None:
+        if self.embedder is None or not vectors:
+            return
+        out = io.BytesIO()
+        np.savez(out, embedder=np.array(self.embedder.name), texts=np.array(list(vectors)),
+                 vectors=np.stack(list(vectors.values())).astype(np.float32))
+        try:
+            self.versions.put(PENDING, out.getvalue())
+            log.warning("kb_sync: embedding interrupted; kept %d vectors for the next run", len(vectors))
+        except AssistantError as e:
+            log.warning("kb_sync: could not keep the embedded vectors: %s", e)
 
     def _read(self, key: str, signature: str, *, sidecar: bool) -> dict[str, str] | None:
         try:

@@ -52,6 +52,17 @@ EMBED_CHARS = 400
 DEFAULT_CACHE_ROOT = Path.home() / ".cache" / "website-assistant" / "index"
 
 
+EMBED_BATCH = 32  # texts per embedder call: progress is kept batch by batch when the embedder fails
+
+
+class EmbeddingIncomplete(RetrievalError):
+    """The embedder failed part-way (throttled, down); ``done`` holds the vectors it did return, by text."""
+
+    def __init__(self, message: str, done: dict[str, np.ndarray]) -> None:
+        super().__init__(message)
+        self.done = done
+
+
 @dataclass(frozen=True)
 class IndexStats:
     documents: int
@@ -119,10 +130,12 @@ class LocalIndex:
     @classmethod
     def from_docs(
         cls, docs: Iterable[Doc], skipped: Iterable[Skipped] = (), embedder: Embedder | None = None,
-        *, reuse: LocalIndex | None = None,
+        *, reuse: LocalIndex | None = None, vectors: Mapping[str, np.ndarray] | None = None,
     ) -> LocalIndex:
         """The index of ``docs``. ``reuse``: an earlier index whose vectors are taken for every chunk whose
-        embedded text is unchanged, so an incremental build embeds only what changed."""
+        embedded text is unchanged, so an incremental build embeds only what changed; ``vectors``: more known
+        vectors by embedded text (what an interrupted build kept). Raises ``EmbeddingIncomplete`` when the
+        embedder fails part-way."""
         kept: list[Doc] = []
         dropped = list(skipped)
         seen: dict[str, str] = {}  # body fingerprint -> the first doc with that body
@@ -143,10 +156,10 @@ class LocalIndex:
         bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
         bm25.index(tokens, show_progress=False)
         df = Counter(t for toks in tokens for t in set(toks))
-        vectors, embedded = _embed_chunks(embedder, chunks, reuse) if embedder is not None else (None, 0)
+        matrix, embedded = _embed_chunks(embedder, chunks, reuse, vectors) if embedder is not None else (None, 0)
         stats = IndexStats(len(kept), len(chunks), len(dropped), True, tuple((s.path, s.reason) for s in dropped),
                            embedded)
-        return cls(chunks, bm25, dict(df), stats, vectors, embedder)
+        return cls(chunks, bm25, dict(df), stats, matrix, embedder)
 
     @property
     def embedder_id(self) -> dict[str, object] | None:
@@ -286,21 +299,28 @@ def embedding_text(c: Chunk) -> str:
 
 
 def _embed_chunks(
-    embedder: Embedder, chunks: list[Chunk], reuse: LocalIndex | None
+    embedder: Embedder, chunks: list[Chunk], reuse: LocalIndex | None, vectors: Mapping[str, np.ndarray] | None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for ``chunks`` and how many texts were embedded (the rest come from ``reuse``)."""
+    """Vectors for ``chunks`` and how many texts were embedded (the rest come from ``reuse`` and ``vectors``)."""
     texts = [embedding_text(c) for c in chunks]
     known: dict[str, np.ndarray] = {}
     wanted = {"name": embedder.name, "dimension": embedder.dimension}
     if reuse is not None and reuse._vectors is not None and reuse.embedder_id == wanted:
         known = {embedding_text(c): reuse._vectors[i] for i, c in enumerate(reuse.chunks)}
+    known.update({t: v for t, v in (vectors or {}).items() if v.shape == (embedder.dimension,)})
     todo = list(dict.fromkeys(t for t in texts if t not in known))
-    if todo:
-        fresh = np.asarray(embedder.embed(todo), dtype=np.float32)
-        if fresh.shape != (len(todo), embedder.dimension):
+    done: dict[str, np.ndarray] = {}
+    for start in range(0, len(todo), EMBED_BATCH):
+        batch = todo[start:start + EMBED_BATCH]
+        try:
+            fresh = np.asarray(embedder.embed(batch), dtype=np.float32)
+        except RetrievalError as e:
+            raise EmbeddingIncomplete(f"embedded {len(done)} of {len(todo)} texts, then: {e}", done) from e
+        if fresh.shape != (len(batch), embedder.dimension):
             raise RetrievalError(f"embedder {embedder.name} returned shape {fresh.shape}, "
-                                 f"expected ({len(todo)}, {embedder.dimension})")
-        known.update(zip(todo, fresh, strict=True))
+                                 f"expected ({len(batch)}, {embedder.dimension})")
+        done.update(zip(batch, fresh, strict=True))
+    known.update(done)
     return np.stack([known[t] for t in texts]).astype(np.float32, copy=False), len(todo)
 
 

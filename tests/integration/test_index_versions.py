@@ -356,3 +356,41 @@ def test_the_laptop_serves_versions_published_to_a_folder(tmp_path: Path) -> Non
     live = build_retriever(settings.kb, settings.docs_dir, settings=settings)
     hits = live.retrieve("how long does delivery take", 2)
     assert hits and hits[0].source == "shipping.md"
+
+
+def test_throttling_mid_build_keeps_what_was_embedded_for_the_next_run(world: Setup) -> None:
+    from assistant_core.retrieval.index import EmbeddingIncomplete
+
+    for i in range(70):
+        world.write(f"topic-{i}.md", f"# Topic {i}\n\nFacts about subject number {i} and its particular care.")
+
+    class Throttled(HashEmbedder):
+        budget = 40
+
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            if len(self.texts) + len(texts) > self.budget:
+                raise RetrievalError("embeddings: ThrottlingException after retries")
+            return super().embed(texts)
+
+    world.publisher.embedder = Throttled()
+    with pytest.raises(EmbeddingIncomplete, match="embedded 32 of 74"):
+        world.publish()
+    assert current_pointer(world.versions) is None  # nothing half-built was published
+    world.publisher.embedder = world.embedder
+    stats = world.publish()
+    assert stats["embedded"] == 74 - 32 and stats["documents"] == 74
+    tags = world.s3.get_object_tagging(Bucket=BUCKET, Key="index/pending/vectors.npz")["TagSet"]
+    assert {"Key": "retired", "Value": "true"} in tags  # used up: the lifecycle rule removes it
+
+
+def test_a_doc_that_becomes_empty_or_huge_leaves_the_index(world: Setup) -> None:
+    world.publish()
+    world.write("returns.md", "")
+    (world.folder / "warranty.md").write_bytes(b"# Warranty\n\n" + b"Long text. " * 2_000_000)  # ~20 MB
+    stats = world.publish()
+    assert stats["documents"] == 2 and stats["skipped"] == 2
+    pointer = current_pointer(world.versions)
+    assert pointer is not None
+    docs = json.loads(world.s3.get_object(Bucket=BUCKET, Key=f"index/{pointer.version}/docs.json")["Body"].read())
+    assert docs["returns.md"]["skipped"] == "empty document" and "larger than" in docs["warranty.md"]["skipped"]
+    assert all(h.source not in ("returns.md", "warranty.md") for h in world.live().retrieve("warranty returns", 5))
