@@ -80,7 +80,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     # kb_prefix / kb_state_key are set explicitly so they match the grants below.
     FunctionSpec("fn-kb-sync", "handlers.kb_sync.handler", Tuning(1024, 280, 1),  # < 5 min: never at the next tick
                  ("stage", "kb", "embedder", "data_bucket", "kb_id", "kb_data_source_id", "drive_folder_id",
-                  "drive_subject", "drive_credentials_secret", "kb_prefix", "kb_state_key"), async_retries=0),
+                  "drive_subject", "drive_credentials_secret", "kb_prefix", "kb_state_key", "kb_site_urls"),
+                 async_retries=0),
 )
 # Settings the owner may choose in the stack config (__main__.py); one left unset is not passed, so the
 # function keeps the code's default. Every other field a function reads is wired here and must be present.
@@ -88,7 +89,7 @@ OWNER_SETTINGS = ("site_name", "site_topics", "token_issuer", "token_ttl_seconds
                   "rate_limit_per_minute", "rate_limit_burst", "mint_per_ip_per_minute", "daily_turn_cap",
                   "session_idle_seconds",
                   "retention_days", "top_k", "max_tokens", "temperature", "history_turns", "drive_folder_id",
-                  "drive_subject")
+                  "drive_subject", "kb_site_urls")
 SPECS: dict[str, FunctionSpec] = {spec.name: spec for spec in FUNCTIONS}
 # Derived views, for callers that want one aspect (the stack's tuning override, the packaging test).
 DEFAULT_TUNING: dict[str, Tuning] = {spec.name: spec.tuning for spec in FUNCTIONS}

@@ -18,10 +18,13 @@ SIDECAR_SUFFIX = ".metadata.json"
 
 
 class UrlMap:
-    """Turns a file into the URL shown with citations.
+    """Turns a file into the public URL shown with citations ("" when there is none: a citation
+    without a link beats one a visitor cannot open).
 
-    Lookup order: exact Drive file id, exact path (``"shipping/Rates"``), then the ``"*"``
-    template with ``{id}``, ``{path}`` and ``{slug}``; otherwise the file's own link.
+    Lookup order: exact Drive file id, exact path (``"shipping/Rates"``), the file's own public URL
+    (the Drive custom property ``url``, a local sidecar's), then the ``"*"`` template with ``{id}``,
+    ``{path}`` and ``{slug}``. A ``url:`` line in the doc itself wins over all of these where the
+    index reads the doc (``retrieval/docs.py``).
     """
 
     def __init__(self, mapping: Mapping[str, str] | None = None) -> None:
@@ -33,10 +36,10 @@ class UrlMap:
         path = _strip_suffix(file.path)
         if path in self.mapping:
             return self.mapping[path]
+        if file.url:
+            return file.url
         template = self.mapping.get("*")
-        if template:
-            return template.format(id=file.id, path=path, slug=slugify(path))
-        return file.url
+        return template.format(id=file.id, path=path, slug=slugify(path)) if template else ""
 
 
 def attributes_for(file: RemoteFile, url: str, id_attribute: str) -> dict[str, str]:

@@ -26,7 +26,9 @@ from .model import Change, ChangePage, Document, RemoteFile, Tree
 
 log = logging.getLogger(__name__)
 
-FILE_FIELDS = "id,name,mimeType,modifiedTime,md5Checksum,webViewLink,parents,size,trashed,driveId"
+# webViewLink is not asked for: it opens the file in Drive, which a visitor cannot; a writer gives a doc its
+# public page as the custom property ``url`` (or a ``url:`` line in the doc, or the owner's URL map).
+FILE_FIELDS = "id,name,mimeType,modifiedTime,md5Checksum,properties,parents,size,trashed,driveId"
 LIST_FIELDS = f"nextPageToken,incompleteSearch,files({FILE_FIELDS})"
 CHANGE_FIELDS = f"nextPageToken,newStartPageToken,changes(fileId,removed,time,file({FILE_FIELDS}))"
 UNDOWNLOADABLE = frozenset({"cannotDownloadFile", "fileNotDownloadable", "cannotCopyFile"})
@@ -245,12 +247,17 @@ class DriveSource:
             parent=parent or next(iter(raw.get("parents") or []), ""),
             modified=str(raw.get("modifiedTime", "")),
             fingerprint=str(raw.get("md5Checksum") or f"modified:{raw.get('modifiedTime', '')}"),
-            url=str(raw.get("webViewLink", "")),
+            url=_public_url(raw.get("properties")),
             size=size,
             trashed=bool(raw.get("trashed", False)),
             path=path,
             skip_reason=skip,
         )
+
+
+def _public_url(properties: Any) -> str:
+    url = str(properties.get("url", "")).strip() if isinstance(properties, dict) else ""
+    return url if url.startswith(("https://", "http://")) else ""
 
 
 def _skip_reason(mime: str, name: str, size: int | None, source: DriveSource) -> str:

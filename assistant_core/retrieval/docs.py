@@ -65,7 +65,16 @@ def parse_doc(rel: str, raw: bytes, sidecar: Mapping[str, str] | None = None) ->
         text, meta = _html_to_text(text)
     elif suffix in (".md", ".markdown"):
         text, meta = _split_front_matter(text)
-    meta.update({k: v for k, v in (sidecar or {}).items() if k in ("title", "url")})
+    if suffix not in (".html", ".htm"):
+        text, own_url = _leading_url_line(text)
+        if own_url and not meta.get("url"):
+            meta["url"] = own_url
+    # The sidecar's title (the Drive file's name) wins; the doc's own URL (front matter, a ``url:`` line,
+    # a canonical link) wins over the sidecar's, which only came from the owner's map or a Drive property.
+    own = meta.get("url", "")
+    meta.update({k: v for k, v in (sidecar or {}).items() if k in ("title", "url") and v})
+    if own.startswith(("https://", "http://")):
+        meta["url"] = own
     body = text.strip()
     if not body:
         return Skipped(rel, "empty document")
@@ -91,6 +100,15 @@ def _sidecar(path: Path) -> dict[str, str]:
         return sidecar_fields(side.read_bytes()) if side.is_file() else {}
     except OSError:
         return {}
+
+
+_URL_LINE = re.compile(r"\A\s*(?:\*\*)?url(?:\*\*)?\s*:\s*<?(https?://\S+?)>?\s*(?:\n|\Z)", re.I)
+
+
+def _leading_url_line(text: str) -> tuple[str, str]:
+    """A first line ``url: https://...`` (how a writer gives a Google Doc its public page) -> (rest, url)."""
+    m = _URL_LINE.match(text)
+    return (text[m.end():], m.group(1)) if m else (text, "")
 
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)

@@ -20,9 +20,18 @@ class Passage:
     id: str = ""  # per-turn id, assigned by number_passages
 
     def citation(self) -> dict[str, str]:
-        """The citation a visitor sees in an ``answer`` frame (only http(s) URLs are passed on)."""
-        url = self.url if self.url.startswith(("https://", "http://")) else ""
+        """The citation a visitor sees in an ``answer`` frame: only http(s) URLs a visitor can open are passed
+        on (a Drive or Docs editing link, which a Knowledge Base synced before may still carry, is not)."""
+        url = self.url if self.url.startswith(("https://", "http://")) and not _private_drive_link(self.url) else ""
         return {"id": self.id, "title": self.title, "url": url}
+
+
+_DRIVE_HOSTS = ("https://docs.google.com/", "https://drive.google.com/")
+
+
+def _private_drive_link(url: str) -> bool:
+    """A link into Drive or Docs that needs the writer's access; a doc published to the web (``/pub``) is fine."""
+    return url.startswith(_DRIVE_HOSTS) and "/pub" not in url
 
 
 def number_passages(passages: Iterable[Passage]) -> list[Passage]:

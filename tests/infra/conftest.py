@@ -161,6 +161,8 @@ BASE_CONFIG = {
     "website-assistant:alarm_emails": json.dumps(["ops@example.com"]),
     "website-assistant:drive_folder_id": "folder123",
     "website-assistant:drive_subject": "writer@example.com",
+    "website-assistant:kb_site_urls": json.dumps({"shipping/Rates": "https://www.example.com/shipping",
+                                                  "*": "https://help.example.com/{slug}"}),
     "website-assistant:slack_webhook_url": "https://hooks.slack.invalid/T/B/x",
     "website-assistant:greeting": 'Hi & "welcome"',
     "website-assistant:widget_title": "Hilfe <b>",

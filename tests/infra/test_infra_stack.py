@@ -249,6 +249,11 @@ def test_environment_matches_settings(stack: StackRun) -> None:
     assert "ASSISTANT_SIGNING_KEY_SECRET" not in answerer
     assert "ASSISTANT_DRIVE_CREDENTIALS_SECRET" in fns["fn-kb-sync"].inputs["environment"]["variables"]
     assert "ASSISTANT_MODEL" not in fns["fn-ws-disconnect"].inputs["environment"]["variables"]
+    # The owner's doc path -> public URL map reaches kb-sync, which puts the URLs in the sidecars.
+    from kb_sync.config import SyncConfig
+
+    sync = SyncConfig.from_settings(Settings.from_env(fns["fn-kb-sync"].inputs["environment"]["variables"]))
+    assert sync.site_urls == {"shipping/Rates": "https://www.example.com/shipping", "*": "https://help.example.com/{slug}"}
 
 
 def test_the_knowledge_base_retriever_is_wired_to_its_kb(kb_stack: StackRun) -> None:

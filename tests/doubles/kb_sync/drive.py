@@ -47,6 +47,7 @@ class DFile:
     trashed: bool = False
     drive_id: str = ""
     downloadable: bool = True
+    properties: dict[str, str] = field(default_factory=dict)  # public custom properties (files.properties)
 
     def resource(self) -> dict[str, Any]:
         r: dict[str, Any] = {
@@ -64,6 +65,8 @@ class DFile:
             r["size"] = str(len(self.content))
         if self.drive_id:
             r["driveId"] = self.drive_id
+        if self.properties:
+            r["properties"] = dict(self.properties)
         return r
 
 
@@ -114,6 +117,14 @@ class DriveDouble:
 
     def add_file(self, name: str, parent: str, mime: str, content: bytes, **kw: Any) -> str:
         return self._add(name, mime, parent, content=content, **kw)
+
+    def set_property(self, file_id: str, key: str, value: str) -> None:
+        """files.update of a custom property: changes the file's metadata (and modifiedTime) like Drive does."""
+        with self._lock:
+            f = self.files[file_id]
+            f.properties[key] = value
+            self._touch(f)
+            self._record(file_id)
 
     def edit_doc(self, file_id: str, markdown: str) -> None:
         with self._lock:
@@ -178,7 +189,7 @@ class DriveDouble:
     # -- helpers -------------------------------------------------------------------------------
     def _add(
         self, name: str, mime: str, parent: str, *, content: bytes = b"", exports: dict[str, bytes] | None = None,
-        drive_id: str = "", file_id: str = "", downloadable: bool = True,
+        drive_id: str = "", file_id: str = "", downloadable: bool = True, properties: dict[str, str] | None = None,
     ) -> str:
         with self._lock:
             fid = file_id or f"1{next(self._ids):05d}{hashlib.sha1(name.encode()).hexdigest()[:12]}"
@@ -186,7 +197,7 @@ class DriveDouble:
                 drive_id = self.files[parent].drive_id
             self.files[fid] = DFile(
                 fid, name, mime, [parent] if parent else [], self._tick(), content, exports or {},
-                drive_id=drive_id, downloadable=downloadable,
+                drive_id=drive_id, downloadable=downloadable, properties=dict(properties or {}),
             )
             self._record(fid)
             return fid

@@ -136,9 +136,12 @@ def test_sidecar_shape_and_title() -> None:
 
 
 def test_url_map_order() -> None:
-    f = RemoteFile("id1", "Rates & Zones", DOC, path="Shipping/Rates & Zones", url="https://drive/link")
-    assert UrlMap().url_for(f) == "https://drive/link"
-    assert UrlMap({"*": "https://help.example/{slug}?id={id}"}).url_for(f) == (
+    f = RemoteFile("id1", "Rates & Zones", DOC, path="Shipping/Rates & Zones", url="https://help.example/own")
+    assert UrlMap().url_for(f) == "https://help.example/own"  # the writer's url property
+    assert UrlMap({"*": "https://help.example/{slug}"}).url_for(f) == "https://help.example/own"
+    bare = RemoteFile("id1", "Rates & Zones", DOC, path="Shipping/Rates & Zones")
+    assert UrlMap().url_for(bare) == ""  # no public page known: no link, never the Drive one
+    assert UrlMap({"*": "https://help.example/{slug}?id={id}"}).url_for(bare) == (
         "https://help.example/shipping/rates-zones?id=id1")
     assert UrlMap({"Shipping/Rates & Zones": "https://p", "*": "https://t"}).url_for(f) == "https://p"
     assert UrlMap({"id1": "https://i", "Shipping/Rates & Zones": "https://p"}).url_for(f) == "https://i"

@@ -32,7 +32,7 @@ def test_first_full_sync_writes_documents_sidecars_state_and_starts_ingestion_on
     assert head["ContentType"].startswith("text/markdown")
     assert world.sidecar(f"{ids['rates']}.md") == {
         "title": "Rates",
-        "url": f"https://docs.google.com/document/d/{ids['rates']}/edit?usp=drivesdk",
+        "url": "",  # no public page given: never the Drive link, which visitors cannot open
         "modified": world.drive.files[ids["rates"]].resource()["modifiedTime"],
         "path": "shipping/Rates",
         "drive_file_id": ids["rates"],
@@ -225,3 +225,17 @@ def test_trashing_the_only_subfolder_deletes_its_documents(world: World) -> None
     report = world.engine().run()
     assert report.ok and report.deleted == ["FAQ/FAQ"] and not report.warnings
     assert world.kb_objects() == {}
+
+
+def test_a_drive_url_property_is_the_citation_link_and_an_edit_of_it_reaches_the_sidecar(world: World) -> None:
+    ids = help_centre(world)
+    page = world.drive.add_doc("Opening hours", world.root, "# Opening hours\n\n9 to 5.",
+                               properties={"url": "https://help.example.com/hours"})
+    world.engine().run()
+    assert world.sidecar(f"{page}.md")["url"] == "https://help.example.com/hours"
+    assert world.sidecar(f"{ids['rates']}.md")["url"] == ""  # nothing known: no link at all
+    world.drive.set_property(page, "url", "https://help.example.com/opening-hours")
+    world.drive.set_property(ids["rates"], "url", "javascript:alert(1)")  # not a page: ignored
+    assert world.engine().run().ok
+    assert world.sidecar(f"{page}.md")["url"] == "https://help.example.com/opening-hours"
+    assert world.sidecar(f"{ids['rates']}.md")["url"] == ""
