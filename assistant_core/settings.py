@@ -102,6 +102,10 @@ class Settings:
     drive_api_base: str = ""  # "" is Google's; tests point it at a double
     drive_token_uri: str = ""  # "" keeps the key's own token_uri
     kb_site_urls: str = ""  # JSON object: Drive id or path -> public URL (template)
+    # Drive push: fn-drive-notify's public URL (kb-sync keeps a watch channel open to it; "" = polling only)
+    # and the function a notification starts.
+    drive_notify_url: str = ""
+    kb_sync_function: str = "fn-kb-sync"
     kb_prefix: str = "kb/"
     kb_state_key: str = "kb-sync/state.json"
     kb_reconcile_hours: float = 24.0

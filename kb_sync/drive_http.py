@@ -61,7 +61,7 @@ class DriveHttp:
         self._count_lock = threading.Lock()
 
     def get_json(self, path: str, params: Params) -> dict[str, Any]:
-        response = self._get(path, params, stream=False)
+        response = self._send(path, params, stream=False)
         try:
             data = response.json()
         except ValueError as exc:
@@ -70,9 +70,20 @@ class DriveHttp:
             raise DriveUnavailable(f"Drive sent an unexpected reply for {path}")
         return data
 
+    def post_json(self, path: str, params: Params, body: dict[str, Any]) -> dict[str, Any]:
+        """A POST with a JSON body (channels: ``changes.watch``, ``channels.stop``); ``{}`` for an empty reply."""
+        response = self._send(path, params, stream=False, json_body=body)
+        if not response.content:
+            return {}
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise DriveUnavailable(f"Drive sent a non-JSON reply for {path}") from exc
+        return data if isinstance(data, dict) else {}
+
     def get_bytes(self, path: str, params: Params, *, limit: int) -> bytes:
         """The body, read in chunks and refused (``FileSkipped``) once it passes ``limit`` bytes."""
-        response = self._get(path, params, stream=True)
+        response = self._send(path, params, stream=True)
         chunks: list[bytes] = []
         size = 0
         try:
@@ -87,7 +98,8 @@ class DriveHttp:
             response.close()
         return b"".join(chunks)
 
-    def _get(self, path: str, params: Params, *, stream: bool) -> requests.Response:
+    def _send(self, path: str, params: Params, *, stream: bool, json_body: dict[str, Any] | None = None,
+             ) -> requests.Response:
         url = f"{self.base_url}{path}"
         query = {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in params.items()}
         last = ""
@@ -95,7 +107,10 @@ class DriveHttp:
             with self._count_lock:
                 self.requests_made += 1
             try:
-                response = self.session.get(url, params=query, timeout=self.timeout, stream=stream)
+                if json_body is None:
+                    response = self.session.get(url, params=query, timeout=self.timeout, stream=stream)
+                else:
+                    response = self.session.post(url, params=query, json=json_body, timeout=self.timeout)
             except google.auth.exceptions.RefreshError as exc:
                 if getattr(exc, "retryable", False):
                     last = f"token endpoint: {exc}"

@@ -89,6 +89,21 @@ class DriveSource:
                     files.append(item)
         return Tree(files=files, folders=folders, complete=complete)
 
+    def watch(self, channel_id: str, token: str, address: str, expiration_ms: int) -> tuple[str, float]:
+        """``changes.watch`` from the current position: Drive POSTs to ``address`` on every change."""
+        params = {"pageToken": self.start_token(), **self._drive_params()}
+        body = {"id": channel_id, "type": "web_hook", "address": address, "token": token,
+                "expiration": expiration_ms}
+        data = self.http.post_json("/drive/v3/changes/watch", params, body)
+        resource_id = str(data.get("resourceId") or "")
+        if not resource_id:
+            raise DriveUnavailable("Drive opened a watch channel without a resourceId")
+        expiration = str(data.get("expiration") or expiration_ms)
+        return resource_id, int(expiration) / 1000 if expiration.isdigit() else expiration_ms / 1000
+
+    def stop_channel(self, channel_id: str, resource_id: str) -> None:
+        self.http.post_json("/drive/v3/channels/stop", {}, {"id": channel_id, "resourceId": resource_id})
+
     def changes(self, token: str) -> Iterator[ChangePage]:
         while True:
             params: dict[str, Any] = {

@@ -30,6 +30,7 @@ class SyncReport:
     ingestion: str = ""
     incomplete: bool = False  # stopped early (deadline); the next run continues
     job_id: str = ""  # the ingestion job this run started, if any
+    watch: str = ""  # Drive push channel after this run: "kept", "renewed" ("" when push is off)
     failure: Exception | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -88,6 +89,7 @@ class SyncReport:
             "skipped": [str(s) for s in self.skipped],
             "retrying": [str(s) for s in self.retrying],
             "warnings": list(self.warnings),
+            "watch": self.watch,
             "incomplete": self.incomplete,
             "ingestion": self.ingestion,
             "job_id": self.job_id,

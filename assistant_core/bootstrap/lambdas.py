@@ -166,7 +166,7 @@ class Runtime:
     def _brains(self) -> tuple[Model, Retriever]:
         s = self.settings
         s.require(*[name for name, given in (("model", self._model), ("kb", self._retriever)) if given is None])
-        retriever = self._retriever or build_retriever(s.kb, settings=s)
+        retriever = self._retriever or build_retriever(s.kb, settings=s, clients=self.clients)
         return self._model or build_model(s.model, settings=s), retriever
 
     @cached_property

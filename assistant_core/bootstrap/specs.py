@@ -66,14 +66,14 @@ def build_model(spec: str, *, settings: Settings) -> Model:
     raise ConfigError(f"unknown --model {spec!r}; expected {MODEL_SPECS}")
 
 
-def build_retriever(spec: str, *, settings: Settings) -> Retriever:
+def build_retriever(spec: str, *, settings: Settings, clients: ClientFactory | None = None) -> Retriever:
     kind, _, arg = spec.partition(":")
     if kind == "index" and arg.startswith("s3://"):
         from assistant_core.retrieval.versions import LiveIndex  # numpy and bm25s: only where an index is served
 
         metrics = EmfMetrics(settings.stage)
-        return LiveIndex(index_store(arg, settings=settings), build_embedder(settings.embedder, settings=settings),
-                         SYSTEM_CLOCK, count=metrics.count)
+        return LiveIndex(index_store(arg, settings=settings, clients=clients),
+                         build_embedder(settings.embedder, settings=settings), SYSTEM_CLOCK, count=metrics.count)
     if kind == "bedrock":
         kb_id, _, query = (arg or settings.kb_id).partition("?")
         if not _KB_ID.match(kb_id):
@@ -82,12 +82,12 @@ def build_retriever(spec: str, *, settings: Settings) -> Retriever:
     raise ConfigError(f"unknown --kb {spec!r}; expected {KB_SPECS}")
 
 
-def index_store(location: str, *, settings: Settings) -> BlobStore:
+def index_store(location: str, *, settings: Settings, clients: ClientFactory | None = None) -> BlobStore:
     """Where index versions are published: ``s3://BUCKET/PREFIX`` (a folder is the local stack's)."""
     bucket, _, prefix = location.removeprefix("s3://").partition("/")
     if not location.startswith("s3://") or not bucket:
         raise ConfigError(f"bad index location {location!r}; expected s3://BUCKET/PREFIX")
-    return S3BlobStore(ClientFactory(settings.region).client("s3"), bucket, prefix)
+    return S3BlobStore((clients or ClientFactory(settings.region)).client("s3"), bucket, prefix)
 
 
 def build_embedder(spec: str, *, settings: Settings) -> Embedder:

@@ -1,17 +1,27 @@
-"""A Drive v3 double: files.list/get/export/alt=media and the changes feed, over real HTTP.
+"""A Drive v3 double: files.list/get/export/alt=media, the changes feed and push channels, over real HTTP.
 
 Writers' actions (add, edit, rename, move, trash, delete) mutate an in-memory drive and append
 to its change log the way Drive does: the feed lists each changed file once, with its latest
 state (or ``removed: true``). Faults can be injected per operation (429 + Retry-After, 5xx, ...).
+
+``changes.watch`` opens a channel; from then on every change POSTs a notification to the channel's
+address with the ``X-Goog-*`` headers Drive sends (``sync`` once at the start, then ``change``), one
+at a time and in order, from a background thread. ``channels.stop`` closes it. Unlike Drive, an
+``http://127.0.0.1`` address is accepted (Drive insists on HTTPS with a valid certificate).
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import json
+import queue
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -95,6 +105,10 @@ class DriveDouble:
         self._now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         self._lock = threading.RLock()
         self.server = LocalServer(self._handle)
+        self.channels: dict[str, dict[str, Any]] = {}  # open push channels by id
+        self.notifications: list[tuple[dict[str, str], int]] = []  # (headers sent, status answered)
+        self._outbox: queue.Queue[tuple[dict[str, Any], str] | None] = queue.Queue()
+        self._sender: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -212,14 +226,86 @@ class DriveDouble:
 
     def _record(self, fid: str) -> None:
         self.change_log.append((next(self._seq), fid))
+        for channel in list(self.channels.values()):
+            self._notify(channel, "change")
+
+    # -- push notifications --------------------------------------------------------------------
+    def _notify(self, channel: dict[str, Any], state: str) -> None:
+        channel["messages"] += 1
+        if self._sender is None:
+            self._sender = threading.Thread(target=self._send_loop, name="drive-double-push", daemon=True)
+            self._sender.start()
+        self._outbox.put((dict(channel), state))
+
+    def _send_loop(self) -> None:
+        while (item := self._outbox.get()) is not None:
+            channel, state = item
+            expires = datetime.fromtimestamp(channel["expiration"] / 1000, UTC)
+            headers = {
+                "X-Goog-Channel-ID": channel["id"], "X-Goog-Channel-Token": channel.get("token", ""),
+                "X-Goog-Channel-Expiration": expires.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+                "X-Goog-Resource-ID": channel["resourceId"], "X-Goog-Resource-URI": channel["resourceUri"],
+                "X-Goog-Resource-State": state, "X-Goog-Message-Number": str(channel["messages"]),
+                "Content-Length": "0",
+            }
+            request = urllib.request.Request(channel["address"], data=b"", headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as reply:
+                    status = reply.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError:
+                status = 0  # nobody listening: Drive would retry with backoff; the double just records it
+            with self._lock:
+                self.notifications.append((headers, status))
+            self._outbox.task_done()
+
+    def wait_for_notifications(self, timeout: float = 5.0) -> None:
+        """Blocks until every queued notification has been delivered (or refused)."""
+        deadline = time.monotonic() + timeout
+        while self._outbox.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _changes_watch(self, req: Request, _: str) -> Reply:
+        if not req.query.get("pageToken"):
+            return _error(400, "required", "Required parameter: pageToken", location="pageToken")
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            return _error(400, "parseError", "Parse Error")
+        if body.get("type") not in ("web_hook", "webhook") or not body.get("id") or not body.get("address"):
+            return _error(400, "invalid", "Invalid value for channel: id, type web_hook and address are required")
+        if body["id"] in self.channels:
+            return _error(400, "channelIdNotUnique", "Channel id not unique")
+        week = int((time.time() + 7 * 86400) * 1000)  # Drive caps a changes channel at a week
+        channel = {"kind": "api#channel", "id": body["id"], "resourceId": uuid.uuid4().hex[:27],
+                   "resourceUri": f"{self.url}/drive/v3/changes?pageToken={req.query['pageToken']}",
+                   "token": body.get("token", ""), "expiration": min(int(body.get("expiration") or week), week),
+                   "address": body["address"], "messages": 0}
+        self.channels[channel["id"]] = channel
+        self._notify(channel, "sync")
+        reply = {k: channel[k] for k in ("kind", "id", "resourceId", "resourceUri", "token")}
+        return Reply.json(200, {**reply, "expiration": str(channel["expiration"])})
+
+    def _channels_stop(self, req: Request, _: str) -> Reply:
+        try:
+            body = json.loads(req.body or b"{}")
+        except ValueError:
+            return _error(400, "parseError", "Parse Error")
+        channel = self.channels.get(str(body.get("id", "")))
+        if channel is None or channel["resourceId"] != body.get("resourceId"):
+            return _error(404, "notFound", f"Channel '{body.get('id')}' not found for project")
+        del self.channels[channel["id"]]
+        return Reply(204)
 
     def _next_seq(self) -> int:
         return (self.change_log[-1][0] + 1) if self.change_log else 1
 
     # -- HTTP ----------------------------------------------------------------------------------
     def _handle(self, req: Request) -> Reply:
-        if req.method != "GET":
-            return _error(405, "methodNotAllowed", "Only GET is used by kb_sync")
+        posts = ("/drive/v3/changes/watch", "/drive/v3/channels/stop")
+        if req.method != "GET" and not (req.method == "POST" and req.path in posts):
+            return _error(405, "methodNotAllowed", f"{req.method} {req.path} is not used by kb_sync")
         auth = req.headers.get("authorization", "")
         if not auth.startswith("Bearer ") or not self.is_valid_token(auth.removeprefix("Bearer ")):
             return _error(401, "authError", "Request had invalid authentication credentials.", "UNAUTHENTICATED")
@@ -343,6 +429,10 @@ def _route(path: str, query: dict[str, str]) -> tuple[str, str] | None:
         return "changes.getStartPageToken", ""
     if path == "/drive/v3/changes":
         return "changes.list", ""
+    if path == "/drive/v3/changes/watch":
+        return "changes.watch", ""
+    if path == "/drive/v3/channels/stop":
+        return "channels.stop", ""
     if m := re.fullmatch(r"/drive/v3/files/([^/]+)/export", path):
         return "files.export", m.group(1)
     if m := re.fullmatch(r"/drive/v3/files/([^/]+)", path):
