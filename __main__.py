@@ -127,6 +127,7 @@ pulumi.export("widget_url", widget.widget_url)
 pulumi.export("embed_snippet", widget.embed_snippet)
 pulumi.export("csp", widget.csp)
 pulumi.export("retriever", retriever)
+pulumi.export("drive_notify_url", backend.drive_notify_url)
 if knowledge is not None:
     pulumi.export("knowledge_base_id", knowledge.kb_id)
     pulumi.export("data_source_id", knowledge.data_source_id)

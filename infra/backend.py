@@ -1,4 +1,4 @@
-"""The nine functions, each with only the environment and permissions its handler uses.
+"""The ten functions, each with only the environment and permissions its handler uses.
 
 ``FUNCTIONS`` is the one table of what each function is (handler, tuning, environment, async
 retries, tracing): adding a Lambda adds one ``FunctionSpec`` there and its grants below.
@@ -77,11 +77,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  ("stage", "site_name", "gaps_table", "data_bucket", "handoff_topic_arn"), async_retries=2),
     FunctionSpec("fn-archive", "handlers.archive.handler", Tuning(512, 900, 1),
                  ("stage", "transcripts_table", "data_bucket", "retention_days"), async_retries=2),
+    # Google Drive's push notifications, on a public function URL (created with it, below): verified and
+    # answered in milliseconds; it only starts fn-kb-sync. Before fn-kb-sync, whose environment names its URL.
+    FunctionSpec("fn-drive-notify", "handlers.drive_notify.handler", Tuning(256, 10, 10),
+                 ("stage", "data_bucket", "sessions_table", "kb_state_key", "kb_sync_function")),
     # kb_prefix / kb_state_key are set explicitly so they match the grants below.
     FunctionSpec("fn-kb-sync", "handlers.kb_sync.handler", Tuning(1024, 280, 1),  # < 5 min: never at the next tick
                  ("stage", "kb", "embedder", "data_bucket", "kb_id", "kb_data_source_id", "drive_folder_id",
-                  "drive_subject", "drive_credentials_secret", "kb_prefix", "kb_state_key", "kb_site_urls"),
-                 async_retries=0),
+                  "drive_subject", "drive_credentials_secret", "kb_prefix", "kb_state_key", "kb_site_urls",
+                  "drive_notify_url", "sessions_table"), async_retries=0),
 )
 # Settings the owner may choose in the stack config (__main__.py); one left unset is not passed, so the
 # function keeps the code's default. Every other field a function reads is wired here and must be present.
@@ -168,7 +172,24 @@ class Backend(pulumi.ComponentResource):
         self.functions: dict[str, AssistantFunction] = {}
         for spec in FUNCTIONS:  # in table order: a policy may name the functions created before it
             self.functions[spec.name] = self._function(spec)
-        self.register_outputs({n: f.arn for n, f in self.functions.items()})
+            if spec.name == "fn-drive-notify":
+                self.drive_notify_url = self._public_url(spec.name, self.functions[spec.name])
+                self.values["drive_notify_url"] = self.drive_notify_url
+        self.register_outputs({"drive_notify_url": self.drive_notify_url,
+                               **{n: f.arn for n, f in self.functions.items()}})
+
+    def _public_url(self, name: str, fn: AssistantFunction) -> pulumi.Output[str]:
+        """A function URL anyone may call (Google's servers); the handler verifies the channel token itself.
+        Since October 2025 a public URL needs both permissions: InvokeFunctionUrl, and InvokeFunction
+        limited to calls that come through the URL."""
+        child = pulumi.ResourceOptions(parent=fn)
+        url = aws.lambda_.FunctionUrl(f"{name}-url", function_name=fn.name, authorization_type="NONE",
+                                      opts=child)
+        aws.lambda_.Permission(f"{name}-url-public", function=fn.name, action="lambda:InvokeFunctionUrl",
+                               principal="*", function_url_auth_type="NONE", opts=child)
+        aws.lambda_.Permission(f"{name}-url-invoke", function=fn.name, action="lambda:InvokeFunction",
+                               principal="*", invoked_via_function_url=True, opts=child)
+        return url.function_url
 
     def _values(self) -> dict[str, pulumi.Input[str]]:
         a = self._args
@@ -182,7 +203,8 @@ class Backend(pulumi.ComponentResource):
             "gaps_table": a.gaps.name, "data_bucket": a.bucket_name, "handoff_topic_arn": a.handoff_topic_arn,
             "signing_key_secret": a.signing_key_secret_arn, "slack_webhook_secret": a.slack_secret_arn,
             "drive_credentials_secret": a.drive_secret_arn, "answerer_function": "fn-answerer",
-            "handoff_function": "fn-handoff", "ws_management_endpoint": a.websocket.management_endpoint,
+            "handoff_function": "fn-handoff", "kb_sync_function": "fn-kb-sync",
+            "ws_management_endpoint": a.websocket.management_endpoint,
             "kb_id": r.kb_id or "", "kb_data_source_id": r.data_source_id or "",
             "kb_prefix": "kb/", "kb_state_key": "kb-sync/state.json", "event_bus_name": a.audit_bus_name,
         })
@@ -247,7 +269,14 @@ class Backend(pulumi.ComponentResource):
                 allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [suffix(a.bucket_arn, "/kb/*")],
                       sid="Documents"),
                 allow(["s3:GetObject", "s3:PutObject"], [suffix(a.bucket_arn, "/kb-sync/*")], sid="SyncState"),
+                ddb(["DeleteItem"], sessions, "SyncRequestFlag"),  # cleared as a sync starts
                 *publish],
+            "fn-drive-notify": lambda: [
+                # The watch record (channel id and token) kb-sync keeps next to its state.
+                allow(["s3:GetObject"], [suffix(a.bucket_arn, "/kb-sync/watch.json")], sid="WatchRecord"),
+                ddb(["PutItem"], sessions, "SyncRequestFlag"),
+                # By name: fn-kb-sync comes later in the table (its environment names this function's URL).
+                allow(["lambda:InvokeFunction"], [a.account.arn("lambda", "function:fn-kb-sync")], sid="StartSync")],
         }
         return grants[fn]()
 

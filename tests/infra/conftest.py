@@ -62,6 +62,8 @@ def fake_outputs(typ: str, name: str, inputs: dict[str, Any], rid: str) -> dict[
         arn = _arn("lambda", f"function:{n}")
         return {"arn": arn,
                 "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+    if typ == "aws:lambda/functionUrl:FunctionUrl":
+        return {"functionUrl": f"https://{rid}.lambda-url.{REGION}.on.aws/"}
     if typ == "aws:cloudwatch/logGroup:LogGroup":
         return {"arn": _arn("logs", f"log-group:{n}")}
     if typ == "aws:apigatewayv2/api:Api":

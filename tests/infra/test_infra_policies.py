@@ -90,7 +90,11 @@ def expected_grants(stack: StackRun, mode: str) -> dict[str, set[tuple[str, str]
         | {("secretsmanager:GetSecretValue", secret("chat-assistant-drive-service-account")),
            ("s3:ListBucket", f"arn:aws:s3:::{bucket}")}
         | {(f"s3:{a}", f"arn:aws:s3:::{bucket}/kb/*") for a in ("GetObject", "PutObject", "DeleteObject")}
-        | {(f"s3:{a}", f"arn:aws:s3:::{bucket}/kb-sync/*") for a in ("GetObject", "PutObject")},
+        | {(f"s3:{a}", f"arn:aws:s3:::{bucket}/kb-sync/*") for a in ("GetObject", "PutObject")}
+        | ddb("tbl-sessions", "DeleteItem"),
+        "fn-drive-notify-role": logs("fn-drive-notify")
+        | {("s3:GetObject", f"arn:aws:s3:::{bucket}/kb-sync/watch.json"), ("lambda:InvokeFunction", fn("fn-kb-sync"))}
+        | ddb("tbl-sessions", "PutItem"),
         "kb-sync-every-5-min-scheduler": {("lambda:InvokeFunction", fn("fn-kb-sync")), ("sqs:SendMessage", dlq)},
         "gaps-batch-weekly-scheduler": {("lambda:InvokeFunction", fn("fn-gaps-batch")), ("sqs:SendMessage", dlq)},
         "archive-every-6-hours-scheduler": {("lambda:InvokeFunction", fn("fn-archive")), ("sqs:SendMessage", dlq)},
@@ -195,6 +199,12 @@ def test_bucket_policies(stack: StackRun) -> None:
 
 def test_lambda_invoke_permissions_are_scoped_to_the_apis(stack: StackRun) -> None:
     perms = stack.of_type("aws:lambda/permission:Permission")
+    public = [p for p in perms if p.inputs["principal"] == "*"]
+    # The one public function: Drive's notifications, through its function URL only (it checks the token).
+    assert {p.inputs["function"] for p in public} == {"fn-drive-notify"}
+    assert all(p.inputs.get("functionUrlAuthType") == "NONE" or p.inputs.get("invokedViaFunctionUrl") is True
+               for p in public)
+    perms = [p for p in perms if p not in public]
     assert {p.inputs["function"] for p in perms} == {"fn-ws-connect", "fn-ws-message", "fn-ws-disconnect",
                                                      "fn-mint-token"}
     for p in perms:

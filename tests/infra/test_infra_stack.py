@@ -20,7 +20,7 @@ CARD_FUNCTIONS = {
     "fn-ws-message": "handlers.ws_message.handler", "fn-ws-disconnect": "handlers.ws_disconnect.handler",
     "fn-answerer": "handlers.answerer.handler", "fn-handoff": "handlers.handoff.handler",
     "fn-gaps-batch": "handlers.gaps_batch.handler", "fn-archive": "handlers.archive.handler",
-    "fn-kb-sync": "handlers.kb_sync.handler",
+    "fn-kb-sync": "handlers.kb_sync.handler", "fn-drive-notify": "handlers.drive_notify.handler",
 }
 
 
@@ -105,6 +105,19 @@ def test_the_index_retriever_creates_no_knowledge_base_and_alarms_on_bad_version
         env = fns[name].inputs["environment"]["variables"]
         assert env["ASSISTANT_KB"] == f"index:s3://{bucket}/index/" and env["ASSISTANT_EMBEDDER"] == "titan:512"
     assert stack.outputs["retriever"] == "index" and "knowledge_base_id" not in stack.outputs
+
+
+def test_drive_notifications_reach_a_public_function_url_that_kb_sync_watches_with(stack: StackRun) -> None:
+    url = stack.one("aws:lambda/functionUrl:FunctionUrl", "fn-drive-notify-url")
+    assert url.inputs["authorizationType"] == "NONE"
+    perms = {p.name: p.inputs for p in stack.of_type("aws:lambda/permission:Permission")
+             if p.name.startswith("fn-drive-notify-url")}
+    assert perms["fn-drive-notify-url-public"]["action"] == "lambda:InvokeFunctionUrl"
+    assert perms["fn-drive-notify-url-public"]["functionUrlAuthType"] == "NONE"
+    assert perms["fn-drive-notify-url-invoke"]["action"] == "lambda:InvokeFunction"
+    assert perms["fn-drive-notify-url-invoke"]["invokedViaFunctionUrl"] is True
+    env = functions(stack)["fn-kb-sync"].inputs["environment"]["variables"]
+    assert env["ASSISTANT_DRIVE_NOTIFY_URL"] == url.state["functionUrl"] == stack.outputs["drive_notify_url"]
 
 
 def test_a_mistyped_retriever_or_embedder_stops_the_deploy() -> None:
