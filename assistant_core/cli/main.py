@@ -29,7 +29,7 @@ DEFAULT_DOCS = "examples/help-center"
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     overrides = {"docs_dir": args.docs, "model": args.model, "kb": args.kb, **extra}
-    return Settings.from_env(**{k: v for k, v in overrides.items() if v is not None})
+    return Settings.local(**{k: v for k, v in overrides.items() if v is not None})
 
 
 # -- ask / chat -------------------------------------------------------------------------------
@@ -111,6 +111,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 # -- index / eval -----------------------------------------------------------------------------
 def cmd_index(args: argparse.Namespace) -> int:
+    if args.publish:
+        return _publish(Path(args.dir), Path(args.publish))
     index = LocalIndex.load_or_build(Path(args.dir))
     s = index.stats
     print(
@@ -118,6 +120,22 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for path, reason in s.skipped_files:
         print(f"  skipped {path}: {reason}")
+    return 0
+
+
+def _publish(docs: Path, dest: Path) -> int:
+    """A new index version of ``docs`` in ``dest`` (what kb-sync publishes to S3), served by ``--kb index:DEST``."""
+    from assistant_core.bootstrap.local import build_embedder
+    from assistant_core.clock import SystemClock
+    from assistant_core.local.blob_folder import FolderBlobStore
+    from kb_sync.index_publisher import IndexPublisher
+
+    if not docs.is_dir():
+        raise BadInput(f"docs folder not found: {docs}")
+    result = IndexPublisher(FolderBlobStore(docs), FolderBlobStore(dest), build_embedder("wordllama"),
+                            SystemClock()).publish("cli")
+    print(result.detail)
+    print(f"serve it with: assistant serve --kb index:{dest}")
     return 0
 
 
@@ -161,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or refresh the local index of a docs folder")
     p.add_argument("dir")
+    p.add_argument("--publish", metavar="FOLDER",
+                   help="publish a new index version to FOLDER instead (served by --kb index:FOLDER)")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("eval", help="score retrieval and tool choice on labelled questions")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant_core.bootstrap.specs import KB_SPECS
 from assistant_core.conversation.tokens import KeySet, new_key_set
 from assistant_core.errors import ConfigError
 
@@ -45,7 +46,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("serve", help="run the whole stack locally: widget, gateway, handlers, AWS doubles")
     p.add_argument("--docs", default="examples/help-center", help="folder of help docs (default: %(default)s)")
     p.add_argument("--model", default="extractive", help="extractive | replay:FILE | bedrock:<model id>")
-    p.add_argument("--kb", default="local", help="local | bedrock:<kb id>")
+    p.add_argument("--kb", default="local", help=KB_SPECS)
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port (default: %(default)s)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--allowed-origin", action="append", help="extra page origin allowed to connect")

@@ -154,3 +154,20 @@ def test_sync_from_a_plain_folder_then_answer_from_the_new_doc(tmp_path: Path) -
     out = frames(run("ask", "When do you open?", "--json", "--docs", str(docs)))
     assert out[-1]["type"] == "answer" and "9am" in out[-1]["text"]
     assert run("sync", "--from", str(tmp_path / "missing"), "--docs", str(docs)).returncode == 2
+
+
+def test_publish_an_index_version_then_answer_from_it(tmp_path: Path) -> None:
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    docs.mkdir()
+    (docs / "rates.md").write_text("url: https://shop.example/rates\n# Rates\n\nStandard shipping costs $5.\n", "utf-8")
+    (docs / "returns.md").write_text("# Returns\n\nReturn unworn items within 30 days.\n", "utf-8")
+    first = run("index", str(docs), "--publish", str(index))
+    assert first.returncode == 0, first.stderr
+    assert "2 documents" in first.stdout and "2 embedded" in first.stdout
+    out = frames(run("ask", "How much does standard shipping cost?", "--json", "--kb", f"index:{index}"))
+    assert "$5" in out[-1]["text"] and out[-1]["citations"][0]["url"] == "https://shop.example/rates"
+    (docs / "rates.md").write_text("# Rates\n\nStandard shipping costs $6.\n", "utf-8")
+    again = run("index", str(docs), "--publish", str(index))
+    assert again.returncode == 0 and "1 fetched" in again.stdout, again.stdout + again.stderr
+    out = frames(run("ask", "How much does standard shipping cost?", "--json", "--kb", f"index:{index}"))
+    assert "$6" in out[-1]["text"] and out[-1]["citations"][0]["url"] == ""  # its url: line is gone
