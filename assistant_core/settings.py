@@ -86,12 +86,11 @@ class Settings:
     session_idle_seconds: int = 3600
     retention_days: int = DEFAULT_RETENTION_DAYS
     records_dir: str = ""  # local stack only: mirror transcripts and gaps to JSON Lines here
-    # Handoff notices: how many past turns they quote, and the transcript link for staff. Fields:
-    # {region}, {table} (transcripts table), {session_id}; "" for no link. The default opens the
-    # DynamoDB console's item explorer on the session's turns (staff need console read access).
-    handoff_turns: int = 6
-    transcript_url_template: str = ("https://{region}.console.aws.amazon.com/dynamodbv2/home?region={region}"
-                                    "#item-explorer?operation=QUERY&pk={session_id}&table={table}")
+    # Handoff notices carry the conversation itself: all of it up to this many turns (Slack allows 50 blocks
+    # a message), else the last this many. An owner's helpdesk page per session can be linked too:
+    # {region}, {table} (transcripts table), {session_id}; "" (the default) for no link.
+    handoff_turns: int = 20
+    transcript_url_template: str = ""
     # Knowledge sync (kb_sync): the knowledge base, the Drive folder and how to reach it.
     kb_id: str = ""
     kb_data_source_id: str = ""

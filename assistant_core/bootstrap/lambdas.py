@@ -133,7 +133,8 @@ class Runtime:
         slack = None
         if s.slack_webhook_secret:  # read on first use: a cold start never fails on Slack
             slack = SlackWebhook(lambda: self.secrets.get(s.slack_webhook_secret))
-        context = NoticeContext(s.site_name, s.transcript_url_template, s.region, s.transcripts_table)
+        context = NoticeContext(s.site_name, s.transcript_url_template, s.region, s.transcripts_table,
+                                s.handoff_turns)
         return HandoffService(store=DynamoHandoffStore(self._table(s.sessions_table)),
                               transcripts=DynamoTranscriptReader(self._table(s.transcripts_table)),
                               notifier=self.notifier, chat=slack, metrics=EmfMetrics(s.stage), context=context,

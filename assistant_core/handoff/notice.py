@@ -1,5 +1,9 @@
 """What staff read: a handoff notice and contact follow-ups, as plain-text email and as Slack Block Kit.
 
+The notice carries the conversation itself (all of it when it is short, else its last
+``Settings.handoff_turns`` turns), so staff need no AWS access and no link that expires; an owner
+with a helpdesk page per session can add a link (``transcript_url_template``).
+
 Email goes through SNS: the subject is ≤ 100 printable ASCII chars (the follow-up's "Re: " fits
 too, so mail clients thread it) and the body reads well as plain text. Slack gets the same facts;
 visitor and model text is escaped for mrkdwn (&, <, >), so it can neither ping a channel nor forge
@@ -34,6 +38,7 @@ class NoticeContext:
     transcript_url_template: str = ""  # Settings.transcript_url_template; "" for no link
     region: str = ""
     table: str = "tbl-transcripts"
+    turns_shown: int = 20  # Settings.handoff_turns: the service reads one more, to know if there were more
 
     def transcript_url(self, session_id: str) -> str:
         try:
@@ -80,11 +85,11 @@ def render_notice(h: Handoff, turns: Sequence[TranscriptTurn] | None, ctx: Notic
     ]
     if h.downgrade:
         lines.append(f"Note:     the assistant's own answer was withheld ({h.downgrade}).")
-    lines += ["", *_transcript_lines(turns)]
+    lines += ["", *_transcript_lines(turns, ctx.turns_shown)]
     if url:
         lines += ["", f"Full transcript: {url}"]
     lines += ["", "-- ", "Sent by the website assistant. Reply to the visitor's email, not to this message."]
-    return Rendered(subject_line(h, ctx), "\n".join(lines), _slack_notice(h, turns, page, url))
+    return Rendered(subject_line(h, ctx), "\n".join(lines), _slack_notice(h, turns, page, url, ctx.turns_shown))
 
 
 def render_contact(h: Handoff, ctx: NoticeContext, subject: str) -> Rendered:
@@ -112,12 +117,19 @@ def _when(h: Handoff) -> str:
     return datetime.fromtimestamp(h.opened_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _transcript_lines(turns: Sequence[TranscriptTurn] | None) -> list[str]:
+def shown_turns(turns: Sequence[TranscriptTurn], limit: int) -> tuple[Sequence[TranscriptTurn], bool]:
+    """The turns a notice shows (the last ``limit``) and whether earlier ones were left out."""
+    return (turns[-limit:], True) if limit > 0 and len(turns) > limit else (turns, False)
+
+
+def _transcript_lines(turns: Sequence[TranscriptTurn] | None, limit: int) -> list[str]:
     if turns is None:
-        return ["The transcript could not be read just now; use the link below."]
+        return ["The transcript could not be read just now."]
     if not turns:
         return ["No transcript was recorded for this session."]
-    out = [f"Last {len(turns)} turn(s), oldest first:"]
+    turns, cut = shown_turns(turns, limit)
+    out = [f"The last {len(turns)} turns (earlier ones are not shown), oldest first:" if cut
+           else f"The whole conversation ({len(turns)} turn{'s' if len(turns) != 1 else ''}):"]
     for t in turns:
         shown = f"Assistant ({t.tool}{', withheld: ' + t.downgrade_reason if t.downgrade_reason else ''})"
         out += ["", f"[{t.turn_id} {t.created_at[:19].replace('T', ' ')}]",
@@ -162,7 +174,8 @@ def _footer(h: Handoff, url: str) -> str:
     return f"Handoff {h.handoff_id} · session {esc(h.session_id)} · turn {esc(h.turn or '-')}{link}"
 
 
-def _slack_notice(h: Handoff, turns: Sequence[TranscriptTurn] | None, page: str, url: str) -> dict[str, Any]:
+def _slack_notice(h: Handoff, turns: Sequence[TranscriptTurn] | None, page: str, url: str,
+                  limit: int) -> dict[str, Any]:
     contact = _mailto(h.contact_email) + (f"\n{esc(h.contact_note)}" if h.contact_note else "") \
         if h.contact_email else "_not given yet_"
     when = f"<!date^{int(h.opened_at)}^{{date_short_pretty}} {{time}}|{_when(h)}>"
@@ -179,7 +192,10 @@ def _slack_notice(h: Handoff, turns: Sequence[TranscriptTurn] | None, page: str,
     if not turns:
         blocks.append(_context("The transcript could not be read just now." if turns is None
                                else "No transcript was recorded for this session."))
-    for t in turns or ():
+    shown, cut = shown_turns(turns or (), limit)
+    if cut:
+        blocks.append(_context(f"The last {len(shown)} turns; earlier ones are not shown."))
+    for t in shown:
         blocks.append(_section(f"*Visitor ({esc(t.turn_id)}):* {esc(_cut(t.question))}\n"
                                f"*Assistant ({esc(t.tool)}):* {esc(_cut(t.text))}"))
     if url:

@@ -124,7 +124,8 @@ class HandoffService:
 
     def _turns(self, session_id: str) -> list[TranscriptTurn] | None:
         try:
-            return self.transcripts.last_turns(session_id, self.turns)
+            # One more than shown: whether the conversation is longer than the notice can carry.
+            return self.transcripts.last_turns(session_id, self.turns + 1)
         except StorageError:  # the notice still goes out, with the link instead of the excerpt
             log.exception("could not read the transcript of %s for a handoff notice", session_id)
             return None

@@ -145,13 +145,37 @@ def test_the_email_body_has_every_fact_and_the_last_turns() -> None:
         "https://shop.example/help",
         "2026-05-01 10:0",
         h.handoff_id,
-        "Last 2 turn(s)",
+        "The whole conversation (2 turns):",
         "Visitor:   Where is my order?",
         "Assistant (answer): Orders ship in 2 days.",
         "withheld: invalid_citation",
         "Full transcript: https://console.example/ap-southeast-1/tbl-transcripts?pk=s-1",
     ):
         assert fact in body, fact
+
+
+def test_a_long_conversation_shows_its_last_turns_and_says_so() -> None:
+    from assistant_core.handoff.ports import TranscriptTurn
+
+    many = [TranscriptTurn(**{**TURNS[0].__dict__, "turn_id": f"t{i}", "question": f"question {i}"})
+            for i in range(1, 23)]
+    ctx = NoticeContext("s", turns_shown=20)
+    body = render_notice(opened(), many, ctx).body
+    assert "The last 20 turns (earlier ones are not shown)" in body
+    assert "question 3" in body and "question 22" in body and "question 2\n" not in body
+    slack = render_notice(opened(), many, ctx).slack["blocks"]
+    assert len(slack) <= 50 and sum(1 for b in slack if "question " in str(b)) == 20
+    short = render_notice(opened(), many[:20], ctx).body
+    assert "The whole conversation (20 turns):" in short
+
+
+def test_by_default_no_notice_links_to_the_aws_console() -> None:
+    from assistant_core.settings import Settings
+
+    s = Settings()
+    assert s.transcript_url_template == "" and s.handoff_turns == 20
+    rendered = render_notice(opened(), TURNS, NoticeContext(s.site_name, s.transcript_url_template, s.region))
+    assert "console.aws" not in rendered.body + str(rendered.slack) and "Full transcript" not in rendered.body
 
 
 def test_missing_or_unreadable_transcripts_are_said_plainly() -> None:

@@ -87,7 +87,7 @@ def save_turns(rt: Runtime, n: int) -> None:
         )
 
 
-def test_a_handoff_emails_and_posts_one_notice_with_the_last_turns(staff: Staff) -> None:
+def test_a_handoff_emails_and_posts_one_notice_with_the_conversation(staff: Staff) -> None:
     save_turns(staff.rt, 8)
     out = handoff.handler(handoff_payload("t8"), None)
     assert out["action"] == "opened" and out["published"]
@@ -95,11 +95,13 @@ def test_a_handoff_emails_and_posts_one_notice_with_the_last_turns(staff: Staff)
     assert email["Subject"] == f"Handoff {out['handoff_id']}: visitor complaint (our help centre)"
     body = email["Message"]
     assert "Parcel arrived broken" in body and "https://shop.example/help" in body
-    assert "question 3" in body and "question 8" in body and "question 2" not in body  # the last 6 turns
-    assert "#item-explorer?operation=QUERY&pk=s-1&table=tbl-transcripts" in body
+    assert "The whole conversation (8 turns):" in body  # short: all of it, no link to follow
+    assert all(f"question {i}" in body for i in range(1, 9))
+    assert "console.aws" not in body and "Full transcript" not in body
     [payload] = staff.slack.payloads
     assert payload["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Visitor complaint"}}
-    assert sum("*Visitor (t" in json.dumps(b) for b in payload["blocks"]) == 6
+    assert sum("*Visitor (t" in json.dumps(b) for b in payload["blocks"]) == 8
+    assert "console.aws" not in json.dumps(payload)
 
 
 def test_contact_updates_the_same_handoff_instead_of_a_second_notice(staff: Staff) -> None:
