@@ -49,16 +49,20 @@ def build_model(
     return specs.build_model(spec, settings=settings or Settings.local())
 
 
-def build_retriever(spec: str, docs_dir: Path | str, *, settings: Settings | None = None) -> Retriever:
+def build_retriever(spec: str, docs_dir: Path | str, *, settings: Settings | None = None,
+                    clients: ClientFactory | None = None) -> Retriever:
     settings = settings or Settings.local()
     kind, _, arg = spec.partition(":")
     if spec == "local":
         # Hybrid retrieval: BM25 plus dense vectors from the model bundled in the wordllama wheel.
         return LocalIndex.load_or_build(Path(docs_dir), embedder=WordLlamaEmbedder())
-    if kind == "index" and arg and not arg.startswith("s3://"):
-        # Versions published to a folder (kb_sync --index FOLDER), served as the answerer Lambda serves S3's.
-        return LiveIndex(FolderBlobStore(arg), build_embedder(settings.embedder, settings=settings), SystemClock())
-    return specs.build_retriever(spec, settings=settings)
+    if kind == "index" and arg:
+        # Published versions (``assistant index --publish FOLDER``, or S3 on the local stack's moto), served as
+        # fn-answerer serves them, with the laptop's embedder.
+        store = (specs.index_store(arg, settings=settings, clients=clients) if arg.startswith("s3://")
+                 else FolderBlobStore(arg))
+        return LiveIndex(store, build_embedder(settings.embedder, settings=settings), SystemClock())
+    return specs.build_retriever(spec, settings=settings, clients=clients)
 
 
 def build_embedder(spec: str, *, settings: Settings | None = None) -> Embedder:
@@ -103,7 +107,7 @@ def lambda_runtime(settings: Settings, *, clients: ClientFactory | None = None, 
     """
     clients = clients or ClientFactory(settings.region)
     if "retriever" not in replacements:
-        replacements["retriever"] = build_retriever(settings.kb, settings.docs_dir, settings=settings)
+        replacements["retriever"] = build_retriever(settings.kb, settings.docs_dir, settings=settings, clients=clients)
     if "model" not in replacements:
         replacements["model"] = build_model(settings.model, settings=settings, retriever=replacements["retriever"])
     if settings.records_dir:

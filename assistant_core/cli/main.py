@@ -17,7 +17,7 @@ from typing import Any
 from assistant_core.answering.answerer import TurnRequest
 from assistant_core.answering.evaluation import format_report, load_questions, run_eval
 from assistant_core.bootstrap.local import KB_SPECS, MODEL_SPECS, build_model, build_retriever, local_answerer
-from assistant_core.cli import gaps, serve, stats
+from assistant_core.cli import check, gaps, serve, stats
 from assistant_core.conversation.input_checks import clean_question
 from assistant_core.errors import AssistantError, BadInput, ConfigError
 from assistant_core.local.memory_stores import CollectingPoster, MemoryTranscripts
@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # The local stack's own sub-commands, in the order `assistant --help` lists them.
-COMMANDS: tuple[Callable[[Any], None], ...] = (serve.register, gaps.register, stats.register)
+COMMANDS: tuple[Callable[[Any], None], ...] = (serve.register, gaps.register, stats.register, check.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from assistant_core.errors import ConfigError
 from assistant_core.gateway.moto_process import MotoProcess
 from assistant_core.gateway.provision import provision
 from assistant_core.settings import Settings
+from kb_sync.model import PublishResult
 
 log = logging.getLogger(__name__)
 STAGE = "local"
@@ -48,6 +49,9 @@ class LocalBackend:
         clients = ClientFactory(settings.region, endpoint_url=self.moto_url, endpoints={"lambda": base_url},
                                 credentials=LOCAL_CREDENTIALS)
         settings = provision(settings, clients)
+        self.published: PublishResult | None = None
+        if kb.startswith("index:s3://"):
+            self.published = publish_docs(settings, clients)
         self.runtime: Runtime = install(lambda_runtime(settings, clients=clients))
         self.runtime.answerer()  # build the index now, not on the first question
         self.functions = {settings.answerer_function: "handlers.answerer",
@@ -110,3 +114,21 @@ class LocalBackend:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.handler_pool.shutdown(wait=False, cancel_futures=True)
         self.moto.stop()
+
+
+def publish_docs(settings: Settings, clients: ClientFactory) -> PublishResult:
+    """``--kb index:s3://BUCKET/PREFIX``: the docs folder published to moto's S3 as fn-kb-sync publishes Drive's,
+    so the answerer serves it exactly as fn-answerer does (``LiveIndex`` over S3)."""
+    from assistant_core.bootstrap.local import build_embedder
+    from assistant_core.bootstrap.specs import index_store
+    from assistant_core.clock import SystemClock
+    from assistant_core.local.blob_folder import FolderBlobStore
+    from kb_sync.index_publisher import IndexPublisher
+
+    location = settings.kb.partition(":")[2]
+    bucket = location.removeprefix("s3://").partition("/")[0]
+    s3 = clients.client("s3")
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+    return IndexPublisher(FolderBlobStore(settings.docs_dir), index_store(location, settings=settings, clients=clients),
+                          build_embedder(settings.embedder, settings=settings), SystemClock()).publish("serve")

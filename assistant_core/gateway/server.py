@@ -140,6 +140,9 @@ def serve(*, docs: str, port: int, host: str = "127.0.0.1", model: str = "extrac
                            state_dir=state_dir)
     app = build_app(backend, f"{host}:{port}")
     print(f"assistant serving {docs} with --model {model} --kb {kb} (ready in {time.monotonic() - started:.1f}s)")
+    if backend.published is not None:
+        print(f"published {backend.settings.docs_dir}: {backend.published.detail}")
+    print(f"AWS doubles (moto) at {backend.moto_url}; token URL {base}/token")
     print(f"open {base}/   (WebSocket {base.replace('http', 'ws')}/{STAGE}, outbox {backend.outbox})", flush=True)
     try:
         web.run_app(app, sock=sock, print=None, handle_signals=True)
