@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from assistant_core.bootstrap.lambdas import Runtime, runtime
+from assistant_core.errors import BadInput
 from assistant_core.observability import log_context
 
-__all__ = ["Runtime", "body_text", "header", "http_response", "lambda_entry", "runtime"]
+__all__ = ["Runtime", "header", "http_response", "lambda_entry", "raw_body", "runtime"]
 F = TypeVar("F", bound=Callable[..., Any])
 _json_logs: list[bool] = []  # set once per process
 
@@ -59,17 +60,20 @@ def header(event: Mapping[str, Any], name: str) -> str:
     return ""
 
 
-def body_text(event: Mapping[str, Any]) -> str | None:
-    """The body as text, or None for binary frames (the protocol is JSON text only)."""
+def raw_body(event: Mapping[str, Any]) -> bytes:
+    """An HTTP event's body as bytes (API Gateway base64-encodes binary ones); ``BadInput`` if undecodable."""
     body = event.get("body")
     if body is None:
-        return None
+        return b""
     if event.get("isBase64Encoded"):
         try:
-            return base64.b64decode(body).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return None
-    return str(body)
+            return base64.b64decode(str(body), validate=True)
+        except ValueError as e:
+            raise BadInput("body is not valid base64") from e
+    try:
+        return str(body).encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise BadInput("body contains a lone surrogate") from e
 
 
 def http_response(status: int, payload: Mapping[str, Any], origin: str = "") -> dict[str, Any]:

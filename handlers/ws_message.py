@@ -38,8 +38,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ConnectionGone:
         if reply and reply.job:
             rt.intake.abandon(reply.job)  # nobody heard the ack: do not answer into the void
-    except AssistantError:
+    except Exception:  # a frame must never leave the connection jammed (a held lease) or unanswered
         log.exception("message from %s failed", cid)
-        with contextlib.suppress(AssistantError):
+        with contextlib.suppress(Exception):
+            if reply and reply.job:
+                rt.intake.abandon(reply.job)
+        with contextlib.suppress(Exception):
             poster.post(cid, frames.error("unavailable"))
     return {"statusCode": 200}

@@ -4,7 +4,6 @@ daily cap. Pure over the ``SessionStore`` port; the handler posts the frames and
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from assistant_core.clock import SYSTEM_CLOCK
 from assistant_core.conversation import email_address, frames
 from assistant_core.conversation.frames import Frame
 from assistant_core.conversation.input_checks import TooLong, clean_question
+from assistant_core.conversation.payloads import parse_json
 from assistant_core.conversation.ports import Busy, SessionFull, SessionStore, TurnJob
 from assistant_core.errors import BadInput
 from assistant_core.ports import Clock
@@ -123,7 +123,13 @@ class MessageIntake:
             self.store.release_turn(session_id, client_id, slot.index)
             return Reply([frames.error("busy")])
         day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")  # the same reading as the rate window
-        if self.store.count(f"cap#{day}", 2 * 86400) > self.limits.daily_turn_cap:
+        try:
+            over_cap = self.store.count(f"cap#{day}", 2 * 86400) > self.limits.daily_turn_cap
+        except BaseException:  # the lease and the claim must not outlive a failed intake
+            self.store.end_turn(connection_id, turn_id)
+            self.store.release_turn(session_id, client_id, slot.index)
+            raise
+        if over_cap:
             log.warning("daily turn cap of %d reached", self.limits.daily_turn_cap)
             self.store.end_turn(connection_id, turn_id)
             self.store.release_turn(session_id, client_id, slot.index)
@@ -144,14 +150,12 @@ class BadEmail(BadInput):
 
 
 def _parse(body: Any) -> dict[str, Any]:
-    if not isinstance(body, str) or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
-        raise BadInput("body missing, binary or too large")
-    try:
-        msg = json.loads(body)
-    except ValueError as e:
-        raise BadInput("not JSON") from e
-    if not isinstance(msg, dict) or msg.get("action") not in _VALIDATORS:
-        raise BadInput(f"unknown action {msg.get('action') if isinstance(msg, dict) else None!r}")
+    if not isinstance(body, str):
+        raise BadInput("body missing or binary")  # binary frames are not our protocol
+    msg = parse_json(body, max_bytes=MAX_BODY_BYTES)
+    action = msg.get("action") if isinstance(msg, dict) else None
+    if not isinstance(action, str) or action not in _VALIDATORS:
+        raise BadInput(f"unknown action {action!r}"[:100])
     errors = sorted(_VALIDATORS[msg["action"]].iter_errors(msg), key=str)
     if errors:
         if msg["action"] == "contact" and any(list(e.path) == ["email"] for e in errors):

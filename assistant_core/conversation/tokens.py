@@ -120,6 +120,12 @@ def verify(keys: KeySet, token: str, *, issuer: str, origin: str, allowed_origin
                                      "require": list(_REQUIRED)})
     except jwt.PyJWTError as e:
         raise AuthError(f"token rejected: {type(e).__name__}: {e}") from e
+    for claim in ("exp", "nbf", "iat"):  # signed by us or not, a claim of the wrong type is a refusal
+        if not isinstance(claims[claim], int | float) or isinstance(claims[claim], bool):
+            raise AuthError(f"claim {claim} is not a number")
+    for claim in ("sub", "sid", "org"):
+        if not isinstance(claims.get(claim), str):
+            raise AuthError(f"claim {claim} is not text")
     if now + LEEWAY_SECONDS < claims["nbf"] or now + LEEWAY_SECONDS < claims["iat"]:
         raise AuthError("token not yet valid")
     if now - LEEWAY_SECONDS - expired_grace >= claims["exp"]:

@@ -146,3 +146,11 @@ def test_refresh_keeps_visitor_and_session_within_a_day(keys: KeySet) -> None:
 def test_a_broken_key_set_secret_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         KeySet.from_json('{"kid": 1}')
+
+
+@pytest.mark.parametrize("field,value", [("exp", "tomorrow"), ("nbf", None), ("iat", [1]), ("exp", True),
+                                         ("sub", 7), ("sid", {"a": 1}), ("org", None)])
+def test_a_signed_claim_of_the_wrong_type_is_a_refusal(keys: KeySet, field: str, value: object) -> None:
+    token = jwt.encode(claims(**{field: value}), keys.private_pem, algorithm="ES256", headers={"kid": keys.kid})
+    with pytest.raises(AuthError):
+        check(keys, token)
