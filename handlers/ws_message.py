@@ -23,6 +23,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     poster, reply = rt.default_poster, None
     try:
         reply = rt.intake.handle(cid, body)
+        if reply.contact and not _queue_contact(rt, reply.contact):
+            poster.post(cid, frames.error("unavailable", frames.CONTACT_NOT_SAVED_MESSAGE))
+            return {"statusCode": 200}
         if reply.job:
             log_context.bind(session_id=reply.job.session_id, turn=reply.job.turn_id)
         for frame in reply.frames:
@@ -33,8 +36,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             except AssistantError:
                 log.exception("could not start the answerer for %s", reply.job.turn_id)
                 poster.post(cid, rt.intake.abandon(reply.job))
-        if reply.contact:
-            rt.invoker.invoke_async(rt.settings.handoff_function, {"kind": "contact", **reply.contact})
     except ConnectionGone:
         if reply and reply.job:
             rt.intake.abandon(reply.job)  # nobody heard the ack: do not answer into the void
@@ -46,3 +47,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         with contextlib.suppress(Exception):
             poster.post(cid, frames.error("unavailable"))
     return {"statusCode": 200}
+
+
+def _queue_contact(rt: Any, contact: dict[str, str]) -> bool:
+    """Queued for fn-handoff (Lambda keeps async events durably) before the visitor is thanked."""
+    try:
+        rt.invoker.invoke_async(rt.settings.handoff_function, {"kind": "contact", **contact})
+        return True
+    except AssistantError:
+        log.exception("could not queue the contact of %s", contact["session_id"])
+        return False

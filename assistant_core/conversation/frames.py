@@ -24,6 +24,7 @@ HANDOFF_MESSAGE = (
 )
 
 BAD_EMAIL_MESSAGE = "That email address doesn't look right. Please check it and send it again."
+CONTACT_NOT_SAVED_MESSAGE = "We couldn't save your email just now. Please send it again in a moment."
 
 
 def ack(client_id: str, turn: str) -> Frame:

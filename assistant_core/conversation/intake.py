@@ -86,7 +86,11 @@ class MessageIntake:
             self.store.request_stop(connection_id, msg["turn"])
             return Reply()
         if action == "contact":
-            # The reply tells the visitor their address reached us; fn-handoff adds it to the open handoff.
+            per_minute, per_burst = self.store.hit_rate(connection_id, self.clock.time())
+            if per_minute > self.limits.per_minute or per_burst > self.limits.burst:
+                return Reply([frames.error("rate_limited")])
+            # The thanks is posted only once the contact is queued for fn-handoff (the handler's job): the
+            # visitor is never told their address arrived before it is stored.
             return Reply([frames.contact_saved(msg["turn"], msg["email"])],
                          contact={"session_id": conn.session_id, "connection_id": connection_id, "turn": msg["turn"],
                                   "email": msg["email"], "note": msg.get("note", "")})

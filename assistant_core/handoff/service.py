@@ -11,6 +11,7 @@ configuration error: logged, counted (``SlackWebhookErrors``) and not retried.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,10 +40,15 @@ from assistant_core.handoff.state import (
     parse_event,
 )
 from assistant_core.ports import Clock, Notifier
+from assistant_core.resilience import RetryPolicy
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 60  # a crashed sender's claim expires after this; a live one finishes well within it
-SAVE_ATTEMPTS = 4
+# Another invocation for the same session (a burst of contact frames) may write between our read and our
+# conditional write; each round one writer wins, so the attempts bound how many may race, and the
+# equal-jitter waits keep the losers from colliding again at once.
+SAVE_RETRY = RetryPolicy(attempts=10, base_delay=0.05, max_delay=0.8, floor=0.5)
+SAVE_ATTEMPTS = SAVE_RETRY.attempts
 # How long to wait for another invocation's send of the same message: WAIT_POLLS reads, POLL_SECONDS apart.
 WAIT_POLLS = 20
 POLL_SECONDS = 0.25
@@ -109,7 +115,9 @@ class HandoffService:
         # The transcript is read once, and only if a notice is rendered (a retry of the loop reuses it).
         last_turns: list[TranscriptTurn] | None = None
         turns_read = False
-        for _ in range(SAVE_ATTEMPTS):
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:
+                self.clock.sleep(SAVE_RETRY.delay(attempt - 1, random.random()))
             stored = self.store.load(event.session_id)
             current = Handoff.from_dict(stored.state) if stored else None
             decision = decide(current, event, self.clock.time())

@@ -173,3 +173,61 @@ def test_sns_throttled_still_posts_slack_and_the_retry_sends_the_email_once(staf
     stop()
     out = handoff.handler(handoff_payload(), None)
     assert out["action"] == "duplicate" and len(staff.emails()) == 1 and len(staff.slack.payloads) == 1
+
+
+class LambdaAsync:
+    """Async invokes as Lambda runs them: concurrently, and retried twice when the function raises."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=20)
+        self.futures: list[Any] = []
+
+    def invoke_async(self, function: str, payload: dict[str, Any]) -> None:
+        assert function == "fn-handoff"
+        self.futures.append(self.pool.submit(self._run, dict(payload)))
+
+    @staticmethod
+    def _run(payload: dict[str, Any]) -> None:
+        for attempt in range(3):
+            try:
+                handoff.handler(payload, None)
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+
+    def drain(self) -> None:
+        for f in self.futures:
+            f.result(timeout=60)
+
+
+def test_a_burst_of_contacts_is_rate_limited_and_every_thanked_contact_reaches_email_and_slack_once(
+        staff: Staff) -> None:
+    from handlers import ws_connect, ws_message
+
+    from .conftest import event, posted
+
+    save_turns(staff.rt, 2)
+    handoff.handler(handoff_payload("t2"), None)
+    staff.emails()  # the notice
+    lam = LambdaAsync()
+    install(staff.rt.with_(invoker=lam))
+    assert ws_connect.handler(event("ws_connect"), None) == {"statusCode": 200}
+    for i in range(20):
+        body = json.dumps({"action": "contact", "turn": "t2", "email": f"ana{i}@example.com"})
+        ws_message.handler(event("ws_message", body=body), None)
+    lam.drain()
+    replies = [f for f in posted("Xk1aBcD2SQ0CF3g=") if f.get("reason") == "contact_saved" or f["type"] == "error"]
+    thanked = [f["message"].removeprefix("Thanks! Our team will reply to ").rstrip(".") for f in replies
+               if f.get("reason") == "contact_saved"]
+    assert 1 <= len(thanked) <= 3 and len(replies) == 20  # the rest were told they are going too fast
+    assert {f.get("code") for f in replies if f["type"] == "error"} == {"rate_limited"}
+    emails = []
+    while batch := staff.emails():
+        emails += batch
+    for address in thanked:
+        assert sum(address + " " in e["Message"] or address + "\n" in e["Message"] for e in emails) == 1, address
+        assert sum(address in json.dumps(p) for p in staff.slack.payloads[1:]) == 1, address
+    assert len(staff.slack.payloads) == 1 + len(thanked)
