@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
+from assistant_core.retrieval.markup import clean_markup
+
 SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 MAX_DOC_BYTES = 5 * 1024 * 1024
 
@@ -75,7 +77,7 @@ def parse_doc(rel: str, raw: bytes, sidecar: Mapping[str, str] | None = None) ->
     meta.update({k: v for k, v in (sidecar or {}).items() if k in ("title", "url") and v})
     if own.startswith(("https://", "http://")):
         meta["url"] = own
-    body = text.strip()
+    body = clean_markup(text).strip()
     if not body:
         return Skipped(rel, "empty document")
     stem = PurePosixPath(rel).stem

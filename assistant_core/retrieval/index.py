@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # pass every handler whatever level the app chose; hand the level back to the app's configuration.
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 K1 = 1.2
 B = 0.75
 # Fusion, fitted on examples/office-help (bench/fit_retrieval.py): fused = W_LEXICAL * lexical + (1 - W_LEXICAL)
