@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     job = TurnJob.from_payload(event)
     rt = runtime()
-    answerer = rt.answerer(job.management_endpoint)
+    # The configured endpoint, never one a payload names: an invoke must not be able to aim the replies elsewhere.
+    answerer = rt.answerer()
     req = TurnRequest(job.session_id, job.connection_id, job.turn_id, job.turn_index, job.question, job.page_url)
     freed: list[bool] = []
     try:
@@ -30,7 +31,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except Exception:  # an async invoke that raises is retried by Lambda: that would answer twice
         log.exception("turn %s of %s failed", job.turn_id, job.session_id)
         with contextlib.suppress(AssistantError):
-            rt.poster(job.management_endpoint).post(job.connection_id, frames.error("unavailable"))
+            rt.default_poster.post(job.connection_id, frames.error("unavailable"))
         return {"turn": job.turn_id, "tool": "", "error": True}
     finally:
         if not any(freed):

@@ -12,6 +12,8 @@ import contextlib
 import importlib
 import json
 import logging
+import os
+import secrets
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +31,12 @@ from kb_sync.model import PublishResult
 
 log = logging.getLogger(__name__)
 STAGE = "local"
-# Fake credentials: nothing the stand-ins' clients send may ever reach real AWS.
-LOCAL_CREDENTIALS = StaticCredentials("local", "local", "local")
+
+def run_credentials() -> StaticCredentials:
+    """Fresh keys for one run: the handlers' clients sign with them, and moto and the gateway's admin routes
+    refuse anything else, so a web page the developer visits cannot drive the local stack. Fake for AWS:
+    nothing signed with them could ever be accepted there."""
+    return StaticCredentials("ASIALOCAL" + secrets.token_hex(6).upper(), secrets.token_urlsafe(30))
 
 
 class LocalBackend:
@@ -39,7 +45,9 @@ class LocalBackend:
         self.base_url = base_url
         self.state_dir = state_dir
         self.outbox = state_dir / "outbox"
-        self.moto = MotoProcess()
+        self.credentials = run_credentials()
+        self.slack_token = secrets.token_urlsafe(16)
+        self.moto = MotoProcess(self.credentials.access_key_id)
         self.moto_url = self.moto.url
         origins = tuple(o.rstrip("/") for o in (base_url, base_url.replace("127.0.0.1", "localhost"), *allowed_origins))
         settings = Settings.local(  # other ASSISTANT_* variables (limits, caps) still apply
@@ -47,8 +55,9 @@ class LocalBackend:
             ws_management_endpoint=f"{base_url}/{STAGE}", records_dir=str((state_dir / "records").resolve()))
         # Every AWS call of the handlers goes to moto, except Lambda invokes, which come back here.
         clients = ClientFactory(settings.region, endpoint_url=self.moto_url, endpoints={"lambda": base_url},
-                                credentials=LOCAL_CREDENTIALS)
-        settings = provision(settings, clients)
+                                credentials=self.credentials)
+        settings = provision(settings, clients, slack_token=self.slack_token)
+        self._write_credentials(settings)
         self.published: PublishResult | None = None
         if kb.startswith("index:s3://"):
             self.published = publish_docs(settings, clients)
@@ -109,6 +118,18 @@ class LocalBackend:
         path = self.outbox / f"{time.strftime('%Y%m%dT%H%M%S')}-{turn}-{channel}-{uuid.uuid4().hex[:6]}.json"
         path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
         return path
+
+    def _write_credentials(self, settings: Settings) -> None:
+        """``<state dir>/aws.json`` (owner-only): how ``assistant check`` and a developer's tools reach moto."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        path = self.state_dir / "aws.json"
+        record = {"endpoint_url": self.moto_url, "region": settings.region,
+                  "aws_access_key_id": self.credentials.access_key_id,
+                  "aws_secret_access_key": self.credentials.secret_access_key}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(record, out)
+        self.credentials_file = path
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

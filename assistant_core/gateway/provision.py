@@ -15,11 +15,12 @@ from assistant_core.aws.clients import ClientFactory
 from assistant_core.conversation.tokens import new_key_set
 from assistant_core.settings import Settings
 
-LOCAL_SLACK_PATH = "/local-slack/webhook"
+# Like Slack's own, the local webhook URL carries its secret in the path (a token new on every run).
+LOCAL_SLACK_PATH = "/local-slack/{token}/webhook"
 LOCAL_SLACK_SECRET = "chat-assistant/slack-webhook"
 
 
-def provision(settings: Settings, clients: ClientFactory | None = None) -> Settings:
+def provision(settings: Settings, clients: ClientFactory | None = None, *, slack_token: str = "") -> Settings:
     """Create everything (through ``clients``, the gateway's factory pointed at moto; by default boto3's
     own configuration, which moto's in-process mock intercepts); returns settings with the topic ARN filled in."""
     clients = clients or ClientFactory(settings.region)
@@ -47,19 +48,19 @@ def provision(settings: Settings, clients: ClientFactory | None = None) -> Setti
     topic = clients.client("sns").create_topic(Name="t-handoffs")["TopicArn"]
     secrets: Any = clients.client("secretsmanager")
     _ensure_secret(secrets, settings.signing_key_secret, lambda: new_key_set().to_json())
-    slack = local_slack_url(settings)
+    slack = local_slack_url(settings, slack_token)
     if slack and not settings.slack_webhook_secret:
         _ensure_secret(secrets, LOCAL_SLACK_SECRET, lambda: slack, overwrite=True)  # the port changes per run
         settings = settings.with_(slack_webhook_secret=LOCAL_SLACK_SECRET)
     return settings.with_(handoff_topic_arn=topic)
 
 
-def local_slack_url(settings: Settings) -> str:
+def local_slack_url(settings: Settings, token: str) -> str:
     """The local gateway's Slack stand-in, served next to its ``@connections`` API; "" off the laptop."""
     endpoint = settings.ws_management_endpoint
-    if urlsplit(endpoint).hostname not in {"127.0.0.1", "localhost", "::1"}:
+    if not token or urlsplit(endpoint).hostname not in {"127.0.0.1", "localhost", "::1"}:
         return ""
-    return urljoin(endpoint, LOCAL_SLACK_PATH)
+    return urljoin(endpoint, LOCAL_SLACK_PATH.format(token=token))
 
 
 def _ensure_secret(secrets: Any, name: str, value: Callable[[], str], *, overwrite: bool = False) -> None:

@@ -81,8 +81,9 @@ def parse_doc(rel: str, raw: bytes, sidecar: Mapping[str, str] | None = None) ->
     if not body:
         return Skipped(rel, "empty document")
     stem = PurePosixPath(rel).stem
-    title = meta.get("title") or _first_heading(body) or stem.replace("-", " ").replace("_", " ").capitalize()
-    return Doc(rel, title.strip(), meta.get("url", "").strip(), body)
+    title = clean_markup(meta.get("title", "")).strip() or _first_heading(body) or \
+        stem.replace("-", " ").replace("_", " ").capitalize()
+    return Doc(rel, " ".join(title.split()), meta.get("url", "").strip(), body)
 
 
 def sidecar_fields(raw: bytes) -> dict[str, str]:

@@ -165,9 +165,9 @@ class WidgetPage:
         }""")
 
     def my_connections(self) -> list[str]:
-        from tests.e2e.local_stack import http
+        from tests.e2e.local_stack import admin
 
-        status, out = http("GET", self.server.base + "/local/@connections")
+        status, out = admin(self.server, "GET", "/local/@connections")
         assert status == 200, out
         return [c["connectionId"] for c in out["connections"] if self.marker in c["identity"]["userAgent"]]
 

@@ -54,8 +54,8 @@ def start_server(state_dir: Path, *extra: str, env: dict[str, str] | None = None
         lines.append(line)
         m = re.search(r"open (http://127\.0\.0\.1:\d+)/", line)
         if m:
-            # keep reading so a chatty server never blocks on a full pipe
-            threading.Thread(target=proc.stdout.read, daemon=True).start()
+            # keep reading so a chatty server never blocks on a full pipe; later lines land in ``lines``
+            threading.Thread(target=lambda: lines.extend(proc.stdout or ()), daemon=True).start()
             return Server(proc, m.group(1), state_dir, lines)
     proc.kill()
     raise RuntimeError("server did not start:\n" + "".join(lines))
@@ -97,3 +97,32 @@ async def ask(ws: Any, text: str, cid: str) -> list[dict[str, Any]]:
         frames.append(f)
         if f["type"] in FINAL:
             return frames
+
+
+def run_credentials(server: Server) -> dict[str, str]:
+    """What ``assistant serve`` wrote to ``<state dir>/aws.json``: moto's URL and the run's keys."""
+    return json.loads((server.state_dir / "aws.json").read_text("utf-8"))
+
+
+def admin(server: Server, method: str, path: str, *, headers: dict[str, str] | None = None,
+          body: bytes = b"") -> tuple[int, dict[str, Any]]:
+    """A request to the local stack's admin routes, SigV4-signed with the run's keys as boto3 signs it."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    creds = run_credentials(server)
+    req = AWSRequest(method=method, url=server.base + path, data=body, headers=headers or {})
+    SigV4Auth(Credentials(creds["aws_access_key_id"], creds["aws_secret_access_key"]), "execute-api",
+              creds["region"]).add_auth(req)
+    prepared = urllib.request.Request(req.url, data=body or None, method=method, headers=dict(req.headers.items()))
+    try:
+        with urllib.request.urlopen(prepared, timeout=10) as r:
+            raw = r.read()
+            return r.status, json.loads(raw) if raw else {}
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw) if raw else {}
+        except ValueError:
+            return e.code, {"text": raw.decode("utf-8", "replace")}

@@ -12,21 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from .local_stack import ROOT, Server, start_server
+from .local_stack import ROOT, Server, run_credentials, start_server
 
 KB = "index:s3://chat-assistant-data/index/"
 
 
-def moto_url(server: Server) -> str:
-    found = [m.group(1) for line in server.lines if (m := re.search(r"AWS doubles \(moto\) at (\S+?);", line))]
-    assert found, "".join(server.lines)
-    return found[0]
-
-
 def check(server: Server, *args: str, origin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AWS_ENDPOINT_URL": moto_url(server), "AWS_ACCESS_KEY_ID": "local",
-           "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
-    env.pop("AWS_PROFILE", None)
+    creds = run_credentials(server)  # moto answers only requests signed with the run's keys
+    env = {**os.environ, "AWS_ENDPOINT_URL": creds["endpoint_url"], "AWS_ACCESS_KEY_ID": creds["aws_access_key_id"],
+           "AWS_SECRET_ACCESS_KEY": creds["aws_secret_access_key"]}
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "assistant_core.cli.main", "check", "--token-url",
                            f"{server.base}/token", "--origin", origin or server.base, "--timeout", "30", *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
