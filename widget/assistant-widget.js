@@ -70,8 +70,9 @@
   }
 
   // Tiny Markdown subset → DOM: paragraphs, -/*/1. lists, # headings (as bold), **bold**, *italic*,
-  // `code`, [text](http…) links. ![alt](url) images become their alt text: no request ever leaves.
-  var INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\b_([^_]+)_\b|(!?)\[([^\]]*)\]\(([^)\s]*)[^)]*\)/g;
+  // `code`, [text](http…) links (a target may hold one pair of parentheses). ![alt](url) images become
+  // their alt text: no request ever leaves; a link whose URL is not http(s) is its text alone.
+  var INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\b_([^_]+)_\b|(!?)\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s[^)]*)?\)/g;
   function inline(text, parent) {
     var last = 0, m;
     INLINE.lastIndex = 0;

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Route, expect
+from playwright.sync_api import Route, WebSocketRoute, expect
 
 from tests.e2e.local_stack import Server, admin, start_server
 
@@ -498,3 +498,29 @@ def test_cross_origin_embed_options_theme_and_layout(
     assert final["type"] == "answer" and wp.token_posts and wp.token_posts[0]["response"]["ws_url"]
     wp.page.emulate_media(reduced_motion="no-preference")
     assert panel.evaluate(style, "animation-name") == "in"
+
+
+def test_markdown_links_keep_their_whole_target_and_unsafe_ones_are_plain_text(
+        server: Server, make_page: MakePage) -> None:
+    """Frames straight from a routed socket, as a model could write them: the widget is the last line."""
+    wp = make_page(server)
+    text = ("See [js](javascript:alert(7)) and [Tea](https://en.wikipedia.org/wiki/Tea_(drink)) or "
+            "[mail](mailto:help@shop.example) now.")
+
+    def fake_server(ws: WebSocketRoute) -> None:
+        def on_message(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "send":
+                ws.send(json.dumps({"type": "ack", "id": frame["id"], "turn": "t1"}))
+                ws.send(json.dumps({"type": "answer", "turn": "t1", "text": text, "citations": []}))
+
+        ws.on_message(on_message)
+
+    wp.page.route_web_socket(re.compile(r"/local\?token="), fake_server)
+    wp.goto().open()
+    wp.ask("Links?")
+    bubble = wp.loc(".m.a").last
+    expect(bubble).to_contain_text("See js and Tea")
+    assert "js)" not in bubble.inner_text() and "javascript" not in bubble.inner_html()
+    hrefs = [a.get_attribute("href") for a in bubble.locator("a").all()]
+    assert hrefs == ["https://en.wikipedia.org/wiki/Tea_(drink)"]  # mailto is not http(s): text only
