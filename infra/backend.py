@@ -45,7 +45,10 @@ class FunctionSpec:
 
 
 # Why these numbers: the socket handlers are small and must answer within API Gateway's 29 s;
-# the answerer streams for up to ~60 s and is the one that scales with traffic; batch jobs run
+# the answerer streams for up to ~60 s and is the one that scales with traffic; its 1024 MB also hold the
+# index it searches in process (retriever: index): a 1,000-doc version is ~10 MB and a whole process
+# with it peaks near 175 MB (bench/bench_live_index.py), and 1024 MB buys the CPU share that keeps a
+# search under a millisecond and a version reload near 40 ms. Batch jobs run
 # one at a time (reserved 1 also stops a slow kb-sync from overlapping the next tick).
 # Async retries: the answerer never retries (a rerun would stream a second reply), kb-sync neither
 # (the next tick comes in 5 minutes). Order matters only where one function's ARN appears in
