@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from assistant_core.errors import AssistantError, NotFound, RetrievalError
+from assistant_core.errors import AssistantError, NotFound, RetrievalError, StorageError
 from assistant_core.ports import Clock
 from assistant_core.retrieval.index import LocalIndex
 from assistant_core.retrieval.passages import Passage
@@ -211,6 +211,9 @@ class LiveIndex:
             blob = self.store.get(POINTER)
         except NotFound as e:
             raise RetrievalError(f"no index published at {self.store.location} yet (run kb_sync)") from e
+        except StorageError as e:  # S3 answers 403 for a missing key to a reader without ListBucket
+            raise RetrievalError(f"cannot read {self.store.location}{POINTER} (has kb-sync published an index "
+                                 f"yet?): {e}") from e
         assert blob is not None  # no if_none_match: always a body
         pointer = Pointer.from_json(blob.body)
         try:
