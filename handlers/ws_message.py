@@ -30,6 +30,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             log_context.bind(session_id=reply.job.session_id, turn=reply.job.turn_id)
         for frame in reply.frames:
             poster.post(cid, frame)
+        if reply.metrics:
+            rt.metrics.counts(reply.metrics)
         if reply.job:
             try:
                 rt.invoker.invoke_async(rt.settings.answerer_function, reply.job.to_payload())

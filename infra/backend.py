@@ -66,7 +66,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("fn-ws-message", "handlers.ws_message.handler", Tuning(512, 10, 20),
                  ("stage", "sessions_table", "answerer_function", "handoff_function", "ws_management_endpoint",
                   "max_message_chars", "rate_limit_per_minute", "rate_limit_burst", "daily_turn_cap",
-                  "session_idle_seconds", "history_turns")),
+                  "session_idle_seconds", "history_turns", "transcripts_table", "gaps_table")),
     FunctionSpec("fn-ws-connect", "handlers.ws_connect.handler", Tuning(256, 5, 20),
                  ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "sessions_table",
                   "session_idle_seconds")),
@@ -237,7 +237,9 @@ class Backend(pulumi.ComponentResource):
             "fn-ws-message": lambda: [
                 # Claims (idempotency) are put, read and released; counters and turns are updated.
                 ddb(["GetItem", "PutItem", "UpdateItem", "DeleteItem"], sessions, "Sessions"), sockets,
-                invoke_statement([f["fn-answerer"], f["fn-handoff"]], "InvokeAsync")],
+                invoke_statement([f["fn-answerer"], f["fn-handoff"]], "InvokeAsync"),
+                # A visitor's rating is stored on the answer's row; a 👎 joins the week's gaps.
+                ddb(["UpdateItem"], transcripts, "Feedback"), ddb(["PutItem"], gaps, "UnhelpfulGaps")],
             "fn-ws-disconnect": lambda: [ddb(["DeleteItem"], sessions, "Sessions")],
             "fn-answerer": lambda: [
                 *bedrock_access.model_statements(a.account, a.model_id), *retrieve, sockets,

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 from assistant_core.archive.export import day_of, ttl_for
 
 from ..answering.ports import GapRecord, HistoryTurn, TurnRecord
-from .retry import call, storage_error
+from ..conversation.ports import Feedback, RatedTurn
+from .retry import call, code_of, storage_error
 
 
 def to_item(value: Any) -> Any:
@@ -23,6 +24,17 @@ def to_item(value: Any) -> Any:
         return {str(k): to_item(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_item(v) for v in value]
+    return value
+
+
+def from_item(value: Any) -> Any:
+    """The inverse of ``to_item`` for what we read back: Decimal to int or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_item(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_item(v) for v in value]
     return value
 
 
@@ -58,6 +70,29 @@ class DynamoTranscripts:
             raise storage_error("recent turns", e) from e
         items = reversed(out.get("Items", []))
         return [HistoryTurn.from_record(i) for i in items if not i.get("visitor_gone")]
+
+
+    def rate_turn(self, feedback: Feedback) -> RatedTurn | None:
+        """The rating on the turn's own row, only if the session has that turn and it was an answer."""
+        key = {"session_id": feedback.session_id, "turn_index": feedback.turn_index}
+        try:
+            out = call("rate turn", lambda: self.table.update_item(
+                Key=key, UpdateExpression="SET #fb = :fb",
+                ConditionExpression="attribute_exists(session_id) AND #tool = :answer AND turn_id = :turn",
+                ExpressionAttributeNames={"#fb": "feedback", "#tool": "tool"},
+                ExpressionAttributeValues={":fb": {"rating": feedback.rating, "comment": feedback.comment,
+                                                   "at": feedback.at},
+                                           ":answer": "answer", ":turn": feedback.turn_id},
+                ReturnValues="ALL_OLD"))
+        except ClientError as e:
+            if code_of(e) == "ConditionalCheckFailedException":
+                return None
+            raise storage_error("rate turn", e) from e
+        old = from_item(out.get("Attributes", {}))
+        return RatedTurn(question=str(old.get("question", "")), page_url=str(old.get("page_url", "")),
+                         citation_ids=tuple(old.get("citation_ids") or ()),
+                         retrieved=tuple(dict(r) for r in old.get("retrieved") or ()),
+                         previous={k: str(v) for k, v in (old.get("feedback") or {}).items()})
 
 
 GAPS_KEEP_DAYS = 120  # gaps are only needed until the weekly report has read them; a few months allows reruns

@@ -31,6 +31,7 @@ from assistant_core.clock import SystemClock
 from assistant_core.conversation.intake import Limits, MessageIntake
 from assistant_core.conversation.ports import Invoker, SessionStore
 from assistant_core.conversation.tokens import KeySet
+from assistant_core.gaps.feedback import unhelpful_gap
 from assistant_core.gaps.ports import GapSource, ReportStore
 from assistant_core.handoff.notice import NoticeContext
 from assistant_core.handoff.service import HandoffService
@@ -156,7 +157,15 @@ class Runtime:
         s = self.settings
         limits = Limits(max_chars=s.max_message_chars, per_minute=s.rate_limit_per_minute,
                         burst=s.rate_limit_burst, daily_turn_cap=s.daily_turn_cap, scratchpad_turns=s.history_turns)
-        return MessageIntake(self.sessions, limits, s.ws_management_endpoint)
+        return MessageIntake(self.sessions, limits, s.ws_management_endpoint, feedback=self.transcripts,
+                             unhelpful=lambda fb, rated: self.gaps.record(unhelpful_gap(fb, rated)))
+
+    @cached_property
+    def metrics(self) -> EmfMetrics:
+        """The app's EMF counts (stdout in Lambda; locally the debug log, not the console)."""
+        s = self.settings
+        write = stdout_line if s.stage != "local" else logging.getLogger("assistant_core.metrics").debug
+        return EmfMetrics(s.stage, out=write)
 
     def ws_url(self) -> str:
         endpoint = self.settings.ws_management_endpoint
@@ -175,8 +184,7 @@ class Runtime:
         """Per-turn EMF metrics and audit event; locally the metrics line goes to the debug log, not the console."""
         s = self.settings
         events = self._client("events", config=AUDIT_CONFIG)
-        write = stdout_line if s.stage != "local" else logging.getLogger("assistant_core.metrics").debug
-        return TurnTelemetry(s.stage, EventBridgeAudit(events, s.event_bus_name), write)
+        return TurnTelemetry(s.stage, EventBridgeAudit(events, s.event_bus_name), self.metrics.out)
 
     @cached_property
     def archiver(self) -> TranscriptArchiver:

@@ -64,5 +64,10 @@ def error(code: str, message: str | None = None) -> Frame:
     return {"type": "error", "code": code, "message": message or ERROR_MESSAGES.get(code, "Something went wrong.")}
 
 
+def feedback_saved(turn: str, rating: str) -> Frame:
+    """The reply to a ``feedback`` frame, once the rating is stored."""
+    return {"type": "feedback_saved", "turn": turn, "rating": rating}
+
+
 def pong() -> Frame:
     return {"type": "pong"}

@@ -5,6 +5,9 @@ daily cap. Pure over the ``SessionStore`` port; the handler posts the frames and
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,13 +19,23 @@ from assistant_core.conversation import email_address, frames
 from assistant_core.conversation.frames import Frame
 from assistant_core.conversation.input_checks import TooLong, clean_question
 from assistant_core.conversation.payloads import parse_json
-from assistant_core.conversation.ports import Busy, SessionFull, SessionStore, TurnJob
+from assistant_core.conversation.ports import (
+    Busy,
+    Feedback,
+    FeedbackStore,
+    RatedTurn,
+    SessionFull,
+    SessionStore,
+    TurnJob,
+)
 from assistant_core.errors import BadInput
 from assistant_core.ports import Clock
 
 log = logging.getLogger(__name__)
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _ID = {"type": "string", "minLength": 1, "maxLength": 64}
+MAX_COMMENT_CHARS = 500  # "what was wrong?" is one line
 _TURN = {"type": "string", "pattern": "^t[0-9]{1,9}$"}
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "send": {"required": ["action", "id", "text"],
@@ -34,6 +47,9 @@ _SCHEMAS: dict[str, dict[str, Any]] = {
                                          "pattern": email_address.PATTERN},
                                "note": {"type": "string", "maxLength": 1000}}},
     "stop": {"required": ["action", "turn"], "properties": {"action": {}, "turn": _TURN}},
+    "feedback": {"required": ["action", "turn", "rating"],
+                 "properties": {"action": {}, "turn": _TURN, "rating": {"enum": ["up", "down"]},
+                                "comment": {"type": "string", "maxLength": MAX_COMMENT_CHARS}}},
     "ping": {"required": ["action"], "properties": {"action": {}}},
 }
 _VALIDATORS = {k: jsonschema.Draft202012Validator({"type": "object", "additionalProperties": False, **v})
@@ -58,15 +74,19 @@ class Reply:
     frames: list[Frame] = field(default_factory=list)
     job: TurnJob | None = None
     contact: dict[str, str] | None = None
+    metrics: dict[str, int] = field(default_factory=dict)  # counts for the handler's EMF line
 
 
 class MessageIntake:
     def __init__(self, store: SessionStore, limits: Limits, management_endpoint: str,
-                 clock: Clock = SYSTEM_CLOCK) -> None:
+                 clock: Clock = SYSTEM_CLOCK, *, feedback: FeedbackStore | None = None,
+                 unhelpful: Callable[[Feedback, RatedTurn], None] | None = None) -> None:
         self.store = store
         self.limits = limits
         self.endpoint = management_endpoint
         self.clock = clock
+        self.feedback = feedback
+        self.unhelpful = unhelpful  # a 👎 joins the week's gaps (assistant_core/gaps/feedback.py)
 
     def handle(self, connection_id: str, body: Any) -> Reply:
         try:
@@ -94,7 +114,32 @@ class MessageIntake:
             return Reply([frames.contact_saved(msg["turn"], msg["email"])],
                          contact={"session_id": conn.session_id, "connection_id": connection_id, "turn": msg["turn"],
                                   "email": msg["email"], "note": msg.get("note", "")})
+        if action == "feedback":
+            return self._feedback(connection_id, conn.session_id, msg)
         return self._send(connection_id, conn.session_id, msg)
+
+    def _feedback(self, connection_id: str, session_id: str, msg: dict[str, Any]) -> Reply:
+        """Stored on the turn's transcript row before it is acknowledged; a 👎 also joins the week's gaps."""
+        per_minute, per_burst = self.store.hit_rate(connection_id, self.clock.time())
+        if per_minute > self.limits.per_minute or per_burst > self.limits.burst:
+            return Reply([frames.error("rate_limited")])
+        if self.feedback is None:
+            return Reply([frames.error("unavailable")])
+        try:
+            comment = clean_comment(msg.get("comment", ""))
+        except BadInput:
+            return Reply([frames.error("bad_request")])
+        turn, rating = msg["turn"], msg["rating"]
+        fb = Feedback(session_id, int(turn[1:]), turn, rating, comment, self.clock.now_iso())
+        rated = self.feedback.rate_turn(fb)
+        if rated is None:  # no such answered turn in this session (or another session's)
+            return Reply([frames.error("bad_request", "There is no answer to rate here.")])
+        before = rated.previous
+        changed = before.get("rating") != rating or before.get("comment", "") != comment
+        if rating == "down" and before.get("rating") != "down" and self.unhelpful is not None:
+            self.unhelpful(fb, rated)
+        metrics = {"FeedbackUp" if rating == "up" else "FeedbackDown": 1} if changed else {}
+        return Reply([frames.feedback_saved(turn, rating)], metrics=metrics)
 
     def _send(self, connection_id: str, session_id: str, msg: dict[str, Any]) -> Reply:
         # Five store calls at most on the way to an ack (connection, turn, rate, lease, cap): the
@@ -147,6 +192,15 @@ class MessageIntake:
         self.store.end_turn(job.connection_id, job.turn_id)
         self.store.release_turn(job.session_id, job.client_id, job.turn_index)
         return frames.error("unavailable")
+
+
+def clean_comment(text: object) -> str:
+    """The 👎 comment as text: NFC, one line, no control characters ("" when none was given)."""
+    if not isinstance(text, str):
+        raise BadInput("the comment must be text")
+    if _CONTROL_CHARS.search(text.replace("\n", " ").replace("\t", " ")):
+        raise BadInput("the comment contains control characters")
+    return " ".join(unicodedata.normalize("NFC", text).split())[:MAX_COMMENT_CHARS]
 
 
 class BadEmail(BadInput):

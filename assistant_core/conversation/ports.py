@@ -109,3 +109,32 @@ class TurnJob:
             )
         except (KeyError, TypeError, ValueError) as e:
             raise BadInput(f"not a turn payload: {e}") from e
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A visitor's rating of one answer (``{"action": "feedback", ...}``)."""
+
+    session_id: str
+    turn_index: int
+    turn_id: str
+    rating: str  # "up" or "down"
+    comment: str
+    at: str  # ISO-8601 UTC
+
+
+@dataclass(frozen=True)
+class RatedTurn:
+    """What the rated turn said, and the rating it had before (idempotency, the gaps report)."""
+
+    question: str
+    page_url: str
+    citation_ids: tuple[str, ...]
+    retrieved: tuple[dict[str, Any], ...]
+    previous: dict[str, str]  # {} when the turn was not rated before
+
+
+class FeedbackStore(Protocol):
+    def rate_turn(self, feedback: Feedback) -> RatedTurn | None:
+        """Stores the rating on the session's turn; ``None`` when that session has no such answered turn."""
+        ...

@@ -6,6 +6,7 @@ short notice; ``GapSource`` and ``ReportStore`` are its ports (``ports``). ``par
 ``week_to_report`` name ISO weeks.
 """
 
+from assistant_core.gaps.feedback import UNHELPFUL, unhelpful_gap
 from assistant_core.gaps.group import GapGroup
 from assistant_core.gaps.grouping import GapGrouper, GapsReport, group_gaps
 from assistant_core.gaps.ports import GapSource, ReportStore
@@ -13,6 +14,7 @@ from assistant_core.gaps.render import render_csv, render_markdown
 from assistant_core.gaps.weekly import parse_week, run_weekly, week_of, week_to_report
 
 __all__ = [
+    "UNHELPFUL",
     "GapGroup",
     "GapGrouper",
     "GapSource",
@@ -23,6 +25,7 @@ __all__ = [
     "render_csv",
     "render_markdown",
     "run_weekly",
+    "unhelpful_gap",
     "week_of",
     "week_to_report",
 ]

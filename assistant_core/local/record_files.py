@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ..answering.ports import GapRecord, TurnRecord
+from ..conversation.ports import Feedback, RatedTurn
 from ..errors import StorageError
 
 TRANSCRIPTS_FILE = "transcripts.jsonl"
 GAPS_FILE = "gaps.jsonl"
+FEEDBACK_FILE = "feedback.jsonl"
 
 
 class JsonlRecords:
@@ -41,6 +43,17 @@ class JsonlRecords:
 
     def record(self, gap: GapRecord) -> None:
         self._append(self.gaps_path, asdict(gap))
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.directory / FEEDBACK_FILE
+
+    def rated(self, feedback: Feedback) -> None:
+        """A rating the primary store accepted (``assistant stats`` reads them)."""
+        self._append(self.feedback_path, asdict(feedback))
+
+    def feedback(self) -> Iterator[dict[str, Any]]:
+        yield from _read(self.feedback_path)
 
     def turns(self) -> Iterator[dict[str, Any]]:
         yield from _read(self.transcripts_path)
@@ -93,6 +106,12 @@ class Mirrored:
     def record(self, gap: GapRecord) -> None:
         self.primary.record(gap)
         self.mirror.record(gap)
+
+    def rate_turn(self, feedback: Feedback) -> RatedTurn | None:
+        rated = self.primary.rate_turn(feedback)
+        if rated is not None:
+            self.mirror.rated(feedback)
+        return rated
 
     def __getattr__(self, name: str) -> Any:  # recent_turns, the archive's reads, ...
         return getattr(self.primary, name)

@@ -65,7 +65,8 @@ def expected_grants(stack: StackRun, mode: str) -> dict[str, set[tuple[str, str]
         "fn-ws-message-role": logs("fn-ws-message")
         | ddb("tbl-sessions", "GetItem", "PutItem", "UpdateItem", "DeleteItem")
         | {("execute-api:ManageConnections", sockets), ("lambda:InvokeFunction", fn("fn-answerer")),
-           ("lambda:InvokeFunction", fn("fn-handoff"))},
+           ("lambda:InvokeFunction", fn("fn-handoff"))}
+        | ddb("tbl-transcripts", "UpdateItem") | ddb("tbl-gaps", "PutItem"),
         "fn-ws-disconnect-role": logs("fn-ws-disconnect") | ddb("tbl-sessions", "DeleteItem"),
         "fn-answerer-role": logs("fn-answerer") | xray | failure
         | {("bedrock:InvokeModelWithResponseStream", profile),

@@ -176,12 +176,15 @@ def test_sns_throttled_still_posts_slack_and_the_retry_sends_the_email_once(staf
 
 
 class LambdaAsync:
-    """Async invokes as Lambda runs them: concurrently, and retried twice when the function raises."""
+    """Async invokes as Lambda runs them, retried twice when the function raises, after a pause (Lambda
+    waits a minute, then two; here seconds). One at a time: moto's conditional writes are not atomic
+    across threads, so concurrent senders would race in the double where DynamoDB would not (the
+    service's conflict handling has its own tests with a fake store)."""
 
     def __init__(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        self.pool = ThreadPoolExecutor(max_workers=20)
+        self.pool = ThreadPoolExecutor(max_workers=1)
         self.futures: list[Any] = []
 
     def invoke_async(self, function: str, payload: dict[str, Any]) -> None:
@@ -190,6 +193,8 @@ class LambdaAsync:
 
     @staticmethod
     def _run(payload: dict[str, Any]) -> None:
+        import time
+
         for attempt in range(3):
             try:
                 handoff.handler(payload, None)
@@ -197,6 +202,7 @@ class LambdaAsync:
             except Exception:
                 if attempt == 2:
                     raise
+                time.sleep(2.0 * (attempt + 1))
 
     def drain(self) -> None:
         for f in self.futures:
