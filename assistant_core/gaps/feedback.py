@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from assistant_core.answering.ports import GapRecord
 from assistant_core.conversation.ports import Feedback, RatedTurn
+from assistant_core.gaps.grouping import UNHELPFUL
 from assistant_core.gaps.weekly import week_of
-
-UNHELPFUL = "unhelpful"  # the gap reason of an answer a visitor rated 👎
 
 
 def unhelpful_gap(fb: Feedback, rated: RatedTurn) -> GapRecord:

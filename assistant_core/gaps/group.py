@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from assistant_core.answering.ports import GapRecord
 
 MAX_PHRASINGS = 5  # distinct phrasings kept per group
+MAX_NOTES = 3  # distinct details (👎 comments) kept per group
 MAX_PAGES = 8  # distinct pages tracked per group (the report shows the top 5)
 MAX_DOCS = 8  # distinct closest docs tracked per group
 MAX_KINDS = 12  # distinct tool/reason pairs tracked per group
@@ -42,6 +43,7 @@ class GapGroup:
     kinds: Counter[str] = field(default_factory=Counter)  # "tool/reason"
     docs: dict[str, DocHit] = field(default_factory=dict)
     other_pages: int = 0  # questions asked on pages past the cap
+    notes: list[str] = field(default_factory=list)  # a few distinct details: visitors' 👎 comments, withheld text
 
     def add(self, gap: GapRecord, norm: str) -> None:
         """Count one gap whose question normalises to ``norm``."""
@@ -51,6 +53,9 @@ class GapGroup:
         self._add_page(_page(str(gap.page_url or "")))
         self._add_kind(gap)
         self._add_doc(gap)
+        note = " ".join(str(gap.detail or "").split())[:MAX_QUESTION_CHARS]
+        if note and note not in self.notes and len(self.notes) < MAX_NOTES:
+            self.notes.append(note)
 
     def _add_phrasing(self, question: str, norm: str) -> None:
         if norm in self.phrasings:

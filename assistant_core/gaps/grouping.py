@@ -36,6 +36,10 @@ class GapsReport:
     groups: list[GapGroup]  # ranked: count, then most recent, then text
     dropped_questions: int = 0  # in small groups dropped to bound memory
     dropped_groups: int = 0
+    unhelpful: GapsReport | None = None  # answers visitors rated 👎, grouped the same way, in their own section
+
+
+UNHELPFUL = "unhelpful"  # the gap reason of an answer a visitor rated 👎 (gaps/feedback.py)
 
 
 class GapGrouper:
@@ -129,7 +133,11 @@ class GapGrouper:
 def group_gaps(
     gaps: Iterable[GapRecord], week: str, threshold: float = THRESHOLD, max_groups: int = MAX_GROUPS
 ) -> GapsReport:
-    grouper = GapGrouper(threshold, max_groups)
+    """The week's gaps grouped; answers rated 👎 (reason ``unhelpful``) are grouped apart, in ``unhelpful``."""
+    grouper, unhelpful = GapGrouper(threshold, max_groups), GapGrouper(threshold, max_groups)
     for gap in gaps:
-        grouper.add(gap)
-    return grouper.report(week)
+        (unhelpful if gap.reason == UNHELPFUL else grouper).add(gap)
+    report = grouper.report(week)
+    if unhelpful.total:
+        report.unhelpful = unhelpful.report(week)
+    return report

@@ -52,8 +52,15 @@ def render_markdown(report: GapsReport, site_name: str = "") -> str:
             "No gaps this week: no question was declined, clarified, handed off for lack of knowledge "
             "or answered with low confidence."
         )
-        return "\n".join(lines) + "\n"
-    lines += [
+    else:
+        lines += _gap_lines(report)
+    if report.unhelpful:
+        lines += ["", *_unhelpful_lines(report.unhelpful)]
+    return "\n".join(lines) + "\n"
+
+
+def _gap_lines(report: GapsReport) -> list[str]:
+    lines = [
         f"**{report.total} question{_s(report.total)}** the assistant could not answer well, in "
         f"**{len(report.groups)} group{_s(len(report.groups))}** of similar questions, largest first. "
         "Extend the closest doc (or add one) so the next visitor gets an answer.",
@@ -77,7 +84,27 @@ def render_markdown(report: GapsReport, site_name: str = "") -> str:
     rest = report.groups[DETAIL_GROUPS:]
     if rest:
         lines += ["", f"…and {len(rest)} smaller groups ({sum(g.count for g in rest)} questions): see the CSV."]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _unhelpful_lines(report: GapsReport) -> list[str]:
+    """Answers visitors rated 👎: the doc each cited is the one to fix."""
+    lines = [
+        "## Answered but unhelpful",
+        "",
+        f"**{report.total} answer{_s(report.total)}** visitors rated unhelpful, in "
+        f"**{len(report.groups)} group{_s(len(report.groups))}**. Check the cited doc: it may be wrong, "
+        "out of date or unclear.",
+        "",
+        "| # | Rated 👎 | Question | Cited doc | Visitors said |",
+        "|---:|---:|---|---|---|",
+    ]
+    for rank, g in enumerate(report.groups[:DETAIL_GROUPS], 1):
+        doc = g.closest_doc
+        said = "; ".join(f"“{_md(n)}”" for n in g.notes) or "—"
+        lines.append(f"| {rank} | {g.count} | {_md(g.representative)} | "
+                     f"{_md(doc.title or doc.source) if doc else '—'} | {said} |")
+    return lines
 
 
 def _details(g: GapGroup) -> list[str]:
@@ -106,7 +133,8 @@ def render_csv(report: GapsReport) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180, what spreadsheets expect
     writer.writerow(CSV_FIELDS)
-    for rank, g in enumerate(report.groups, 1):
+    # The 👎 groups follow the gaps, their "why" reading answer/unhelpful.
+    for rank, g in enumerate([*report.groups, *(report.unhelpful.groups if report.unhelpful else [])], 1):
         doc = g.closest_doc
         others = [p[0] for p in g.phrasings.values() if p[0] != g.representative]
         writer.writerow(
@@ -156,6 +184,11 @@ def render_notice(report: GapsReport, site_name: str, locations: Sequence[str]) 
                 if doc
                 else "   closest doc: none retrieved"
             )
+    if report.unhelpful:
+        top = report.unhelpful.groups[0]
+        doc = top.closest_doc
+        body += ["", f"{report.unhelpful.total} answer(s) were rated unhelpful by visitors; the most: "
+                     f"({top.count}x) {top.representative}" + (f" (cited {doc.title or doc.source})" if doc else "")]
     if locations:
         body += ["", "Full report: " + ", ".join(locations)]
     return subject, "\n".join(body) + "\n"

@@ -271,3 +271,41 @@ def test_an_empty_week_is_stored_and_announced_unless_told_not_to() -> None:
     assert out["gaps"] == 0 and notifier.sent[0][0].endswith("none this week")
     out = run_weekly(Source([]), Store(log), notifier, "2026-W01", publish_empty=False)
     assert "published" not in out and len(notifier.sent) == 1
+
+
+def test_answers_rated_unhelpful_get_their_own_section_naming_the_cited_doc() -> None:
+    from assistant_core.conversation.ports import Feedback, RatedTurn
+    from assistant_core.gaps.feedback import unhelpful_gap
+
+    def down(question: str, comment: str, at: str) -> GapRecord:
+        rated = RatedTurn(question=question, page_url="https://shop.example/tea", citation_ids=("p2",),
+                          retrieved=({"id": "p1", "title": "Shipping", "source": "shipping.md", "score": 0.9},
+                                     {"id": "p2", "title": "Cold brew", "source": "brew.md", "score": 0.7}),
+                          previous={})
+        return unhelpful_gap(Feedback("s-1", 3, "t3", "down", comment, at), rated)
+
+    week = "2026-W49"
+    records = [gap("How do I pay with crypto?"), down("How long to steep cold brew?", "It says 2 hours, the "
+               "pack says 12 | <b>", "2026-12-02T10:00:00.000Z"),
+               down("How long should cold brew steep?", "", "2026-12-03T10:00:00.000Z")]
+    assert records[1].week_iso == week and records[1].reason == "unhelpful"
+    report = group_gaps(records, week)
+    assert report.total == 1 and report.unhelpful is not None and report.unhelpful.total == 2
+    md = render_markdown(report)
+    section = md.split("## Answered but unhelpful", 1)[1]
+    assert "**2 answers** visitors rated unhelpful, in **1 group**" in section
+    assert "| Cold brew |" in section  # the cited doc, not the first retrieved
+    assert "“It says 2 hours, the pack says 12 \\| \\<b\\>”" in section  # escaped for the table
+    assert "crypto" not in section and "crypto" in md.split("## Answered but unhelpful", 1)[0]
+    rows = list(csv.reader(io.StringIO(render_csv(report))))
+    assert any("answer/unhelpful" in " ".join(r) for r in rows[1:])
+    _, notice = render_notice(report, "Tea shop", [])
+    assert "2 answer(s) were rated unhelpful" in notice and "(cited Cold brew)" in notice
+
+
+def test_a_week_with_only_unhelpful_answers_still_says_so() -> None:
+    from dataclasses import replace
+
+    base = replace(gap("Why is my tea bitter?"), reason="unhelpful", tool="answer")
+    md = render_markdown(group_gaps([base], base.week_iso))
+    assert "No gaps this week" in md and "## Answered but unhelpful" in md
