@@ -18,7 +18,7 @@ from assistant_core.observability.turn_stats import TurnStats, format_stats, sum
 
 def cmd_stats(args: argparse.Namespace) -> int:
     records = JsonlRecords(Path(args.state_dir) / "records")
-    stats = summarize(records.turns()) if records.transcripts_path.exists() else TurnStats()
+    stats = summarize(records.turns(), records.feedback()) if records.transcripts_path.exists() else TurnStats()
     print(json.dumps(stats.as_dict()) if args.json else format_stats(stats))
     return 0
 

@@ -37,9 +37,18 @@ class TurnStats:
     tokens: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TOKEN_KEYS, 0))
     first: str = ""
     last: str = ""
+    rated: dict[str, int] = field(default_factory=lambda: {"up": 0, "down": 0})  # each turn's last rating
+
+    @property
+    def helpful_rate(self) -> float | None:
+        """Share of rated answers rated 👍 (``None`` before any rating)."""
+        total = self.rated["up"] + self.rated["down"]
+        return round(self.rated["up"] / total, 4) if total else None
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "rated": self.rated,
+            "helpful_rate": self.helpful_rate,
             "turns": self.turns,
             "outcomes": self.outcomes,
             "downgrades": self.downgrades,
@@ -50,8 +59,16 @@ class TurnStats:
         }
 
 
-def summarize(rows: Iterable[Mapping[str, Any]]) -> TurnStats:
+def summarize(rows: Iterable[Mapping[str, Any]], ratings: Iterable[Mapping[str, Any]] = ()) -> TurnStats:
+    """The turns' outcomes, latencies and tokens; ``ratings`` (feedback rows, oldest first) give the helpful
+    rate, counting each turn's last rating once."""
     stats = TurnStats()
+    last: dict[tuple[str, str], str] = {}
+    for rating in ratings:
+        if isinstance(rating, Mapping) and rating.get("rating") in ("up", "down"):
+            last[(str(rating.get("session_id")), str(rating.get("turn_id")))] = str(rating["rating"])
+    for value in last.values():
+        stats.rated[value] += 1
     reasons = Counter[str]()
     samples = {k: [] for k in LATENCY_KEYS}
     stamps: list[str] = []
@@ -107,4 +124,7 @@ def format_stats(stats: TurnStats) -> str:
             else f"  {key:<14}     0        -        -        -"
         )
     lines += ["", f"tokens: {stats.tokens['input_tokens']} in, {stats.tokens['output_tokens']} out"]
+    if stats.helpful_rate is not None:
+        lines += [f"rated answers: {stats.rated['up']} helpful, {stats.rated['down']} unhelpful "
+                  f"(helpful rate {stats.helpful_rate:.1%})"]
     return "\n".join(lines)

@@ -81,3 +81,19 @@ def test_stats_command_reads_the_local_stacks_records(tmp_path: Path, capsys: py
     assert out["latencies"]["total_ms"] == {"n": 3, "p50": 2100, "p95": 2100, "max": 2100}
     assert main(["stats", "--state-dir", str(tmp_path)]) == 0
     assert "3 turns" in capsys.readouterr().out
+
+
+def test_stats_show_the_helpful_rate_counting_each_turns_last_rating(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant_core.conversation.ports import Feedback
+
+    records = JsonlRecords(tmp_path / "records")
+    for i in range(1, 4):
+        records.save_turn(record(turn_index=i, tool="answer"))
+    for session, turn, rating in (("s1", "t1", "down"), ("s1", "t1", "up"), ("s1", "t2", "up"), ("s2", "t1", "down")):
+        records.rated(Feedback(session, int(turn[1:]), turn, rating, "", "2026-12-03T10:00:00.000Z"))
+    assert main(["stats", "--state-dir", str(tmp_path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rated"] == {"up": 2, "down": 1} and out["helpful_rate"] == round(2 / 3, 4)
+    assert main(["stats", "--state-dir", str(tmp_path)]) == 0
+    assert "rated answers: 2 helpful, 1 unhelpful (helpful rate 66.7%)" in capsys.readouterr().out
