@@ -47,7 +47,7 @@ class IndexPublisher:
         listing = self.docs.list()
         keys = sorted(k for k in listing if not k.endswith(SIDECAR_SUFFIX) and not _hidden(k))
         pointer = current_pointer(self.versions)
-        before, reuse = self._previous(pointer)
+        before = self._recorded(pointer)
         records: dict[str, dict[str, str]] = {}
         fetched = 0
         for key in keys:
@@ -66,6 +66,7 @@ class IndexPublisher:
         docs = [Doc(k, r["title"], r["url"], r["body"]) for k, r in records.items() if "body" in r]
         skipped = [Skipped(k, r["skipped"]) for k, r in records.items() if "skipped" in r]
         pending = self._pending()
+        reuse = self._reusable(pointer) if before else None  # loaded only when a build needs its vectors
         try:
             index: LocalIndex | None = LocalIndex.from_docs(docs, skipped, self.embedder, reuse=reuse,
                                                             vectors=pending)
@@ -75,7 +76,7 @@ class IndexPublisher:
             self._keep_pending({**pending, **e.done})
             raise
         extras = {DOCS_FILE: json.dumps(records, ensure_ascii=False, sort_keys=True).encode("utf-8")}
-        new = publish_version(self.versions, index, self.clock, extras=extras)
+        new = publish_version(self.versions, index, self.clock, extras=extras, previous=pointer)
         if pending:
             self.versions.retire("pending/")
         stats = {"documents": new.documents, "chunks": new.chunks, "fetched": fetched,
@@ -87,23 +88,27 @@ class IndexPublisher:
     def check(self, job_id: str) -> PublishResult | None:
         return None  # publishing is synchronous: nothing to poll
 
-    def _previous(self, pointer: Pointer | None) -> tuple[dict[str, dict[str, str]], LocalIndex | None]:
-        """What the current version recorded of each document, and its index (for vector reuse)."""
+    def _recorded(self, pointer: Pointer | None) -> dict[str, dict[str, str]]:
+        """What the current version recorded of each document ({} when there is none or it is unreadable)."""
         if pointer is None:
-            return {}, None
+            return {}
         try:
             raw = read_files(self.versions, pointer.version, {DOCS_FILE: pointer.extras[DOCS_FILE]})[DOCS_FILE]
-            before = json.loads(raw.decode("utf-8"))
+            return json.loads(raw.decode("utf-8"))
         except (AssistantError, KeyError, ValueError) as e:
             log.warning("kb_sync: current index version %s unreadable (%s); rebuilding from every document",
                         pointer.version, e)
-            return {}, None
+            return {}
+
+    def _reusable(self, pointer: Pointer | None) -> LocalIndex | None:
+        """The current version's index, whose vectors an incremental build reuses."""
+        if pointer is None:
+            return None
         try:
-            reuse = load_version(self.versions, pointer, self.embedder)
+            return load_version(self.versions, pointer, self.embedder)
         except AssistantError as e:  # e.g. another embedder built it: every chunk is embedded again
             log.warning("kb_sync: not reusing vectors of %s: %s", pointer.version, e)
-            reuse = None
-        return before, reuse
+            return None
 
     def _pending(self) -> dict[str, np.ndarray]:
         """Vectors an interrupted run kept, if this embedder made them."""

@@ -73,16 +73,17 @@ def digest(body: bytes) -> str:
 
 
 def publish_version(
-    store: BlobStore, index: LocalIndex | None, clock: Clock, *, extras: Mapping[str, bytes] | None = None,
+    store: BlobStore, index: LocalIndex | None, clock: Clock, *, previous: Pointer | None,
+    extras: Mapping[str, bytes] | None = None,
 ) -> Pointer:
-    """Writes ``index`` (``None``: an empty knowledge base) as a new version, then the pointer to it."""
+    """Writes ``index`` (``None``: an empty knowledge base) as a new version, then the pointer to it.
+    ``previous``: the current pointer, as the caller read it (``current_pointer``) before building."""
     files = index.to_files() if index is not None else {}
     extra_files = dict(extras or {})
     sums = {name: digest(body) for name, body in files.items()}
     extra_sums = {name: digest(body) for name, body in extra_files.items()}
     content = digest(json.dumps([sorted(sums.items()), sorted(extra_sums.items())]).encode())
     version = f"{clock.now():%Y%m%dT%H%M%S}Z-{content[:12]}"
-    previous = current_pointer(store)
     for name, body in {**files, **extra_files}.items():
         store.put(f"{version}/{name}", body)
     pointer = Pointer(
