@@ -27,14 +27,14 @@ def to_item(value: Any) -> Any:
     return value
 
 
-def from_item(value: Any) -> Any:
-    """The inverse of ``to_item`` for what we read back: Decimal to int or float."""
+def plain(value: Any) -> Any:
+    """The inverse of ``to_item``: DynamoDB's Decimals back to JSON numbers (ints where whole)."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {k: from_item(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_item(v) for v in value]
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [plain(v) for v in value]
     return value
 
 
@@ -88,7 +88,7 @@ class DynamoTranscripts:
             if code_of(e) == "ConditionalCheckFailedException":
                 return None
             raise storage_error("rate turn", e) from e
-        old = from_item(out.get("Attributes", {}))
+        old = plain(out.get("Attributes", {}))
         return RatedTurn(question=str(old.get("question", "")), page_url=str(old.get("page_url", "")),
                          citation_ids=tuple(old.get("citation_ids") or ()),
                          retrieved=tuple(dict(r) for r in old.get("retrieved") or ()),

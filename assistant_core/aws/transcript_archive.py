@@ -4,7 +4,6 @@ data bucket's ``transcripts/`` prefix (``ArchiveBucket``)."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -13,18 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from assistant_core.archive.export import BY_DAY_INDEX
 
 from ..errors import StorageError
+from .records_tables import plain
 from .retry import call, storage_error
-
-
-def plain(value: Any) -> Any:
-    """DynamoDB's Decimals back to JSON numbers (the inverse of records_tables.to_item)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | set | tuple):
-        return [plain(v) for v in value]
-    return value
 
 
 class DynamoDayTurns:
