@@ -10,7 +10,12 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from assistant_core.defaults import DEFAULT_BEDROCK_MODEL, DEFAULT_EMBEDDING_MODEL, DEFAULT_RETENTION_DAYS
+from assistant_core.defaults import (
+    DEFAULT_BEDROCK_MODEL,
+    DEFAULT_EMBEDDER,
+    DEFAULT_EMBEDDING_MODEL,
+    DEFAULT_RETENTION_DAYS,
+)
 from infra.audit import AuditBus, AuditBusArgs
 from infra.backend import DEFAULT_TUNING, OWNER_SETTINGS, Backend, BackendArgs, Retrieval, Tuning
 from infra.data import DataStore, DataStoreArgs
@@ -61,7 +66,7 @@ knowledge = KnowledgeBase("knowledge", KnowledgeBaseArgs(
     account=account, bucket_name=data.bucket.bucket, bucket_arn=data.bucket.arn,
     embedding_model=cfg.get("embedding_model") or DEFAULT_EMBEDDING_MODEL,
     vector_store=cfg.get("vector_store") or "s3vectors"), opts=opts) if retriever == "bedrock-kb" else None
-retrieval = Retrieval(mode=retriever, embedder=cfg.get("embedder") or "titan:512",
+retrieval = Retrieval(mode=retriever, embedder=cfg.get("embedder") or DEFAULT_EMBEDDER,
                       embedding_model=cfg.get("embedding_model") or DEFAULT_EMBEDDING_MODEL,
                       kb_id=knowledge.kb_id if knowledge else None, kb_arn=knowledge.kb_arn if knowledge else None,
                       data_source_id=knowledge.data_source_id if knowledge else None)

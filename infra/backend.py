@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from assistant_core.defaults import DEFAULT_EMBEDDER, DEFAULT_EMBEDDING_MODEL, TITAN_DIMENSIONS
+
 from . import bedrock_access
 from .data import BY_DAY_INDEX
 from .function import AssistantFunction, FunctionArgs, LambdaCode, invoke_statement
@@ -114,8 +116,8 @@ class Retrieval:
     ``bedrock-kb``: a Bedrock Knowledge Base (``kb_id``...) ingests ``kb/`` and the answerer calls Retrieve."""
 
     mode: str = "index"
-    embedder: str = "titan:512"
-    embedding_model: str = "amazon.titan-embed-text-v2:0"
+    embedder: str = DEFAULT_EMBEDDER
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
     kb_id: pulumi.Input[str] | None = None
     kb_arn: pulumi.Input[str] | None = None
     data_source_id: pulumi.Input[str] | None = None
@@ -126,9 +128,9 @@ class Retrieval:
         if self.mode == "bedrock-kb" and self.kb_arn is None:
             raise ValueError("retriever bedrock-kb needs the knowledge base (kb_id, kb_arn, data_source_id)")
         kind, _, dims = self.embedder.partition(":")
-        if kind != "titan" or dims not in ("", "256", "512", "1024"):
-            raise ValueError(f"website-assistant:embedder must be titan:256, titan:512 or titan:1024, "
-                             f"not {self.embedder!r}")
+        if kind != "titan" or (dims and dims not in {str(d) for d in TITAN_DIMENSIONS}):
+            choices = ", ".join(f"titan:{d}" for d in TITAN_DIMENSIONS)
+            raise ValueError(f"website-assistant:embedder must be one of {choices}, not {self.embedder!r}")
 
     @property
     def index(self) -> bool:

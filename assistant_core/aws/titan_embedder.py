@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..defaults import DEFAULT_EMBEDDING_MODEL, TITAN_DIMENSIONS
 from ..errors import RetrievalError
 from ..resilience import CircuitBreaker, Retrier, RetryPolicy
 from .clients import bedrock_runtime
 from .translate import error_code, is_retryable
 
-DEFAULT_MODEL = "amazon.titan-embed-text-v2:0"
-DIMENSIONS = (256, 512, 1024)
+DEFAULT_MODEL = DEFAULT_EMBEDDING_MODEL
+DIMENSIONS = TITAN_DIMENSIONS
 # Titan V2 accepts up to 8,192 tokens or 50,000 characters; a chunk or a question is far shorter, and a
 # longer text says nothing more to a single vector.
 MAX_CHARS = 50_000

@@ -19,6 +19,7 @@ from assistant_core.aws.bedrock_retriever import BedrockKnowledgeBaseRetriever
 from assistant_core.aws.blob_bucket import S3BlobStore
 from assistant_core.aws.clients import ClientFactory
 from assistant_core.clock import SYSTEM_CLOCK
+from assistant_core.defaults import DEFAULT_EMBEDDER, TITAN_DIMENSIONS
 from assistant_core.errors import ConfigError
 from assistant_core.observability.emf import EmfMetrics
 from assistant_core.remote.openai_model import OpenAICompatibleModel
@@ -28,7 +29,6 @@ from assistant_core.settings import DEFAULT_BEDROCK_MODEL, DEFAULT_EMBEDDING_MOD
 MODEL_SPECS = "extractive | replay:FILE | bedrock[:MODEL_ID] | openai:BASE_URL#MODEL"
 KB_SPECS = "local | index:FOLDER | index:s3://BUCKET/PREFIX | bedrock[:KB_ID][?min_score=0.3&search=HYBRID|SEMANTIC]"
 EMBEDDER_SPECS = "titan[:256|512|1024] | wordllama"
-DEFAULT_EMBEDDER = "titan:512"  # Titan v2's middle size: near its 1024-d quality at half the index
 LOCAL_MODEL_KINDS = ("extractive", "replay")
 LOCAL_KB_KINDS = ("local",)
 _KB_ID = re.compile(
@@ -95,11 +95,11 @@ def build_embedder(spec: str, *, settings: Settings) -> Embedder:
     kind, _, arg = (spec or DEFAULT_EMBEDDER).partition(":")
     if kind == "titan":
         # numpy comes with it: imported here, so the Lambdas that never embed do not load it at cold start.
-        from assistant_core.aws.titan_embedder import DIMENSIONS, TitanEmbedder
+        from assistant_core.aws.titan_embedder import TitanEmbedder
 
         dims = int(arg) if arg.isdigit() else 0 if arg else 1024
-        if dims not in DIMENSIONS:
-            raise ConfigError(f"bad {env_name('embedder')} {spec!r}: Titan dimensions are {DIMENSIONS}")
+        if dims not in TITAN_DIMENSIONS:
+            raise ConfigError(f"bad {env_name('embedder')} {spec!r}: Titan dimensions are {TITAN_DIMENSIONS}")
         return TitanEmbedder.for_region(settings.region, model_id=DEFAULT_EMBEDDING_MODEL, dimension=dims)
     raise ConfigError(f"unknown {env_name('embedder')} {spec!r}; expected {EMBEDDER_SPECS}")
 
