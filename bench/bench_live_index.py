@@ -12,7 +12,6 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_index import QUESTIONS, make_corpus  # noqa: E402
+from bench_index import QUESTIONS, make_corpus, pct  # noqa: E402
 
 from assistant_core.clock import SystemClock  # noqa: E402
 from assistant_core.local.blob_folder import FolderBlobStore  # noqa: E402
@@ -56,10 +55,6 @@ class Precomputed:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return np.stack([self._vectors[t] for t in texts])
-
-
-def pct(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100)[q - 1]
 
 
 def main() -> None:

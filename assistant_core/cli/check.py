@@ -18,15 +18,16 @@ import asyncio
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import aiohttp
 
 from assistant_core.aws.blob_bucket import S3BlobStore
 from assistant_core.aws.clients import ClientFactory
 from assistant_core.errors import AssistantError
 from assistant_core.retrieval.versions import current_pointer, read_files
+
+if TYPE_CHECKING:  # aiohttp is imported when a check runs, not by every ``assistant`` command
+    import aiohttp
 
 FOREIGN_ORIGIN = "https://assistant-check.invalid"
 FINAL = {"answer", "clarify", "handoff", "decline", "error"}
@@ -50,6 +51,8 @@ class CheckFailed(Exception):
 
 
 async def _mint(http: aiohttp.ClientSession, url: str, origin: str) -> tuple[int, dict[str, Any]]:
+    import aiohttp
+
     async with http.post(url, json={}, headers={"Origin": origin}) as reply:
         try:
             body = await reply.json(content_type=None)
@@ -59,6 +62,8 @@ async def _mint(http: aiohttp.ClientSession, url: str, origin: str) -> tuple[int
 
 
 async def _ask(ws: aiohttp.ClientWebSocketResponse, question: str, timeout: float) -> dict[str, Any]:
+    import aiohttp
+
     await ws.send_str(json.dumps({"action": "send", "id": str(uuid.uuid4()), "text": question}))
     while True:
         message = await ws.receive(timeout=timeout)
@@ -70,6 +75,8 @@ async def _ask(ws: aiohttp.ClientWebSocketResponse, question: str, timeout: floa
 
 
 async def check_endpoints(token_url: str, origin: str, questions: list[str], timeout: float) -> list[Outcome]:
+    import aiohttp
+
     out: list[Outcome] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http:
         try:

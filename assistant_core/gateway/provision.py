@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from assistant_core.archive.export import BY_DAY_INDEX
 from assistant_core.aws.clients import ClientFactory
 from assistant_core.conversation.tokens import new_key_set
+from assistant_core.gateway.moto_process import LOOPBACK_HOSTS
 from assistant_core.settings import Settings
 
 # Like Slack's own, the local webhook URL carries its secret in the path (a token new on every run).
@@ -58,7 +59,7 @@ def provision(settings: Settings, clients: ClientFactory | None = None, *, slack
 def local_slack_url(settings: Settings, token: str) -> str:
     """The local gateway's Slack stand-in, served next to its ``@connections`` API; "" off the laptop."""
     endpoint = settings.ws_management_endpoint
-    if not token or urlsplit(endpoint).hostname not in {"127.0.0.1", "localhost", "::1"}:
+    if not token or urlsplit(endpoint).hostname not in LOOPBACK_HOSTS:
         return ""
     return urljoin(endpoint, LOCAL_SLACK_PATH.format(token=token))
 
