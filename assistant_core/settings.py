@@ -70,6 +70,15 @@ class Settings:
     handoff_topic_arn: str = ""
     signing_key_secret: str = "chat-assistant/signing-key"
     slack_webhook_secret: str = ""
+    # The Slack app (instead of the webhook): its secret holds JSON {"bot_token", "signing_secret"}; hand-offs
+    # are posted to slack_channel (an id, e.g. C0123ABCD) with threads, and a reply in a thread reaches the
+    # visitor, shown as "Staff" or (staff_names = "slack") the Slack display name. The assistant stays quiet
+    # for staff_quiet_seconds after a staff reply. slack_api_base: "" is Slack's; tests point it at a double.
+    slack_app_secret: str = ""
+    slack_channel: str = ""
+    slack_api_base: str = ""
+    staff_names: str = "staff"
+    staff_quiet_seconds: int = 600
     answerer_function: str = "fn-answerer"
     handoff_function: str = "fn-handoff"
     ws_management_endpoint: str = ""  # https://{apiId}.execute-api.{region}.amazonaws.com/{stage}

@@ -24,6 +24,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     req = TurnRequest(job.session_id, job.connection_id, job.turn_id, job.turn_index, job.question, job.page_url)
     freed: list[bool] = []
     try:
+        relayed = rt.staff_desk.relay_if_staff_active(job.session_id, job.turn_id, job.question) \
+            if rt.staff_desk is not None else None
+        if relayed is not None:  # a person is talking with the visitor in Slack: the assistant stays quiet
+            rt.default_poster.post(job.connection_id, relayed)
+            return {"turn": job.turn_id, "tool": "", "relayed_to_staff": True}
         # The connection is freed as soon as the reply is out, so a quick next question is not "busy".
         outcome = answerer.run(req, cancelled=lambda: _stopped(rt, job),
                                reply_done=lambda: freed.append(_free(rt, job)))

@@ -23,13 +23,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     poster, reply = rt.default_poster, None
     try:
         reply = rt.intake.handle(cid, body)
-        if reply.contact and not _queue_contact(rt, reply.contact):
+        if reply.contact and not _queue(rt, {"kind": "contact", **reply.contact}):
             poster.post(cid, frames.error("unavailable", frames.CONTACT_NOT_SAVED_MESSAGE))
             return {"statusCode": 200}
+        if reply.staff_update:  # the rating is stored either way; only the staff update would be lost
+            _queue(rt, reply.staff_update)
         if reply.job:
             log_context.bind(session_id=reply.job.session_id, turn=reply.job.turn_id)
         for frame in reply.frames:
             poster.post(cid, frame)
+        if reply.seen and rt.staff_desk is not None:
+            rt.staff_desk.seen(*reply.seen)
         if reply.metrics:
             rt.metrics.counts(reply.metrics)
         if reply.job:
@@ -51,11 +55,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
-def _queue_contact(rt: Any, contact: dict[str, str]) -> bool:
-    """Queued for fn-handoff (Lambda keeps async events durably) before the visitor is thanked."""
+def _queue(rt: Any, event: dict[str, str]) -> bool:
+    """Queued for fn-handoff (Lambda keeps async events durably) before the visitor is answered."""
     try:
-        rt.invoker.invoke_async(rt.settings.handoff_function, {"kind": "contact", **contact})
+        rt.invoker.invoke_async(rt.settings.handoff_function, event)
         return True
     except AssistantError:
-        log.exception("could not queue the contact of %s", contact["session_id"])
+        log.exception("could not queue the %s event of %s", event["kind"], event["session_id"])
         return False

@@ -24,6 +24,7 @@ from assistant_core.aws.messaging import ConnectionPoster, LambdaHandoffQueue, L
 from assistant_core.aws.records_tables import DynamoGaps, DynamoTranscripts
 from assistant_core.aws.report_store import S3ReportStore
 from assistant_core.aws.sessions_table import DynamoSessionStore
+from assistant_core.aws.staff_threads import DynamoStaffThreads
 from assistant_core.aws.telemetry import EventBridgeAudit, TurnTelemetry
 from assistant_core.aws.transcript_archive import DynamoDayTurns, S3ArchiveBucket
 from assistant_core.bootstrap.specs import answerer_config, build_model, build_retriever, check_production_specs
@@ -34,9 +35,13 @@ from assistant_core.conversation.tokens import KeySet
 from assistant_core.gaps.feedback import unhelpful_gap
 from assistant_core.gaps.ports import GapSource, ReportStore
 from assistant_core.handoff.notice import NoticeContext
+from assistant_core.handoff.ports import StaffChat
 from assistant_core.handoff.service import HandoffService
+from assistant_core.handoff.slack_events import SlackEventReceiver
+from assistant_core.handoff.staff_desk import StaffDesk
 from assistant_core.observability.emf import EmfMetrics, stdout_line
 from assistant_core.ports import Notifier
+from assistant_core.remote.slack_app import SlackApp
 from assistant_core.remote.slack_webhook import SlackWebhook
 from assistant_core.retrieval.ports import Retriever
 from assistant_core.settings import Settings
@@ -128,18 +133,59 @@ class Runtime:
         return SecretReader(self._client("secretsmanager"))
 
     @cached_property
+    def slack_app(self) -> SlackApp | None:
+        """The Slack app when one is configured (its secret is read on first use: a cold start never fails on it)."""
+        s = self.settings
+        if not s.slack_app_secret:
+            return None
+        return SlackApp(lambda: self.secrets.get(s.slack_app_secret), s.slack_channel, api_base=s.slack_api_base)
+
+    @cached_property
+    def staff_chat(self) -> StaffChat | None:
+        """Where hand-offs go in Slack: the app (threads staff reply in), else the incoming webhook, else nowhere."""
+        s = self.settings
+        if self.slack_app is not None:
+            return self.slack_app
+        if s.slack_webhook_secret:
+            return SlackWebhook(lambda: self.secrets.get(s.slack_webhook_secret))
+        return None
+
+    @cached_property
+    def staff_threads(self) -> DynamoStaffThreads:
+        return DynamoStaffThreads(self._table(self.settings.sessions_table))
+
+    @cached_property
     def handoffs(self) -> HandoffService:
         """fn-handoff: the session's handoff record, the transcript excerpt, email (SNS) and Slack."""
         s = self.settings
-        slack = None
-        if s.slack_webhook_secret:  # read on first use: a cold start never fails on Slack
-            slack = SlackWebhook(lambda: self.secrets.get(s.slack_webhook_secret))
         context = NoticeContext(s.site_name, s.transcript_url_template, s.region, s.transcripts_table,
-                                s.handoff_turns)
+                                s.handoff_turns, replies_in_thread=self.slack_app is not None)
         return HandoffService(store=DynamoHandoffStore(self._table(s.sessions_table)),
                               transcripts=DynamoTranscriptReader(self._table(s.transcripts_table)),
-                              notifier=self.notifier, chat=slack, metrics=EmfMetrics(s.stage), context=context,
-                              turns=s.handoff_turns)
+                              notifier=self.notifier, chat=self.staff_chat, metrics=EmfMetrics(s.stage),
+                              context=context, turns=s.handoff_turns,
+                              threads=self.staff_threads if self.slack_app is not None else None)
+
+    @cached_property
+    def staff_desk(self) -> StaffDesk | None:
+        """Staff replies from Slack threads to the visitor, and the quiet window; None without the Slack app."""
+        s = self.settings
+        if self.slack_app is None:
+            return None
+        return StaffDesk(threads=self.staff_threads, chat=self.slack_app, poster=self.default_poster,
+                         queue=lambda payload: self.invoker.invoke_async(s.handoff_function, payload),
+                         names=self.slack_app if s.staff_names == "slack" else None,
+                         quiet_seconds=s.staff_quiet_seconds)
+
+    @cached_property
+    def slack_events(self) -> SlackEventReceiver:
+        """fn-slack-events: Slack's signed requests, a staff reply queued for fn-handoff."""
+        s = self.settings
+        s.require("slack_app_secret")
+        app = self.slack_app
+        assert app is not None
+        return SlackEventReceiver(lambda: app.credentials().signing_secret,
+                                  lambda payload: self.invoker.invoke_async(s.handoff_function, payload))
 
     def keys(self) -> KeySet:
         return KeySet.from_json(self.secrets.get(self.settings.signing_key_secret))
@@ -157,8 +203,10 @@ class Runtime:
         s = self.settings
         limits = Limits(max_chars=s.max_message_chars, per_minute=s.rate_limit_per_minute,
                         burst=s.rate_limit_burst, daily_turn_cap=s.daily_turn_cap, scratchpad_turns=s.history_turns)
+        desk = self.staff_desk
         return MessageIntake(self.sessions, limits, s.ws_management_endpoint, feedback=self.transcripts,
-                             unhelpful=lambda fb, rated: self.gaps.record(unhelpful_gap(fb, rated)))
+                             unhelpful=lambda fb, rated: self.gaps.record(unhelpful_gap(fb, rated)),
+                             staff_replies=desk.visitor_back if desk is not None else None)
 
     @cached_property
     def metrics(self) -> EmfMetrics:

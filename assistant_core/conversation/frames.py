@@ -69,5 +69,10 @@ def feedback_saved(turn: str, rating: str) -> Frame:
     return {"type": "feedback_saved", "turn": turn, "rating": rating}
 
 
+def staff(reply_id: str, turn: str, name: str, text: str) -> Frame:
+    """A staff member's reply from the hand-off's Slack thread (``id`` lets the widget show it once)."""
+    return {"type": "staff", "id": reply_id, "turn": turn, "name": name, "text": text}
+
+
 def pong() -> Frame:
     return {"type": "pong"}

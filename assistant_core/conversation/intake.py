@@ -73,20 +73,26 @@ class Limits:
 class Reply:
     frames: list[Frame] = field(default_factory=list)
     job: TurnJob | None = None
-    contact: dict[str, str] | None = None
+    contact: dict[str, str] | None = None  # for fn-handoff, queued before the frames are posted
+    staff_update: dict[str, str] | None = None  # a 👎 with a comment, for fn-handoff (staff hear if involved)
+    seen: tuple[str, tuple[str, ...]] | None = None  # (session, staff reply ids) once the frames are posted
     metrics: dict[str, int] = field(default_factory=dict)  # counts for the handler's EMF line
 
 
 class MessageIntake:
     def __init__(self, store: SessionStore, limits: Limits, management_endpoint: str,
                  clock: Clock = SYSTEM_CLOCK, *, feedback: FeedbackStore | None = None,
-                 unhelpful: Callable[[Feedback, RatedTurn], None] | None = None) -> None:
+                 unhelpful: Callable[[Feedback, RatedTurn], None] | None = None,
+                 staff_replies: Callable[[str, str], list[Frame]] | None = None) -> None:
         self.store = store
         self.limits = limits
         self.endpoint = management_endpoint
         self.clock = clock
         self.feedback = feedback
         self.unhelpful = unhelpful  # a 👎 joins the week's gaps (assistant_core/gaps/feedback.py)
+        # (session, connection) -> staff replies the visitor has not seen (handoff/staff_desk.py), sent on a ping:
+        # the widget pings on every new connection.
+        self.staff_replies = staff_replies
 
     def handle(self, connection_id: str, body: Any) -> Reply:
         try:
@@ -97,9 +103,11 @@ class MessageIntake:
             log.info("bad frame from %s: %s", connection_id, e)
             return Reply([frames.error("bad_request")])
         action = msg["action"]
-        if action == "ping":
+        if action == "ping" and self.staff_replies is None:
             return Reply([frames.pong()])
         conn = self.store.get_connection(connection_id)
+        if action == "ping":
+            return self._ping(connection_id, conn.session_id if conn else "")
         if conn is None:
             return Reply([frames.error("unauthorized")])
         if action == "stop":
@@ -117,6 +125,13 @@ class MessageIntake:
         if action == "feedback":
             return self._feedback(connection_id, conn.session_id, msg)
         return self._send(connection_id, conn.session_id, msg)
+
+    def _ping(self, connection_id: str, session_id: str) -> Reply:
+        if not session_id or self.staff_replies is None:
+            return Reply([frames.pong()])
+        waiting = self.staff_replies(session_id, connection_id)
+        return Reply([frames.pong(), *waiting],
+                     seen=(session_id, tuple(str(f["id"]) for f in waiting)) if waiting else None)
 
     def _feedback(self, connection_id: str, session_id: str, msg: dict[str, Any]) -> Reply:
         """Stored on the turn's transcript row before it is acknowledged; a 👎 also joins the week's gaps."""
@@ -139,7 +154,11 @@ class MessageIntake:
         if rating == "down" and before.get("rating") != "down" and self.unhelpful is not None:
             self.unhelpful(fb, rated)
         metrics = {"FeedbackUp" if rating == "up" else "FeedbackDown": 1} if changed else {}
-        return Reply([frames.feedback_saved(turn, rating)], metrics=metrics)
+        update = None
+        if rating == "down" and comment and changed:  # fn-handoff tells staff if they have this conversation
+            update = {"kind": "feedback", "session_id": session_id, "connection_id": connection_id, "turn": turn,
+                      "comment": comment}
+        return Reply([frames.feedback_saved(turn, rating)], staff_update=update, metrics=metrics)
 
     def _send(self, connection_id: str, session_id: str, msg: dict[str, Any]) -> Reply:
         # Five store calls at most on the way to an ack (connection, turn, rate, lease, cap): the

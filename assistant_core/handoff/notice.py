@@ -39,6 +39,7 @@ class NoticeContext:
     region: str = ""
     table: str = "tbl-transcripts"
     turns_shown: int = 20  # Settings.handoff_turns: the service reads one more, to know if there were more
+    replies_in_thread: bool = False  # the Slack app: a reply in the notice's thread reaches the visitor
 
     def transcript_url(self, session_id: str) -> str:
         try:
@@ -89,7 +90,8 @@ def render_notice(h: Handoff, turns: Sequence[TranscriptTurn] | None, ctx: Notic
     if url:
         lines += ["", f"Full transcript: {url}"]
     lines += ["", "-- ", "Sent by the website assistant. Reply to the visitor's email, not to this message."]
-    return Rendered(subject_line(h, ctx), "\n".join(lines), _slack_notice(h, turns, page, url, ctx.turns_shown))
+    return Rendered(subject_line(h, ctx), "\n".join(lines), _slack_notice(h, turns, page, url, ctx.turns_shown,
+                                                                     ctx.replies_in_thread))
 
 
 def render_contact(h: Handoff, ctx: NoticeContext, subject: str) -> Rendered:
@@ -103,6 +105,19 @@ def render_contact(h: Handoff, ctx: NoticeContext, subject: str) -> Rendered:
     text = f"*Contact details for handoff {h.handoff_id}* ({esc(label(h.reason))})\n" \
            f"*Email:* {_mailto(h.contact_email)}\n*Note:* {esc(h.contact_note) or '-'}"
     slack = {"text": esc(f"Contact details for handoff {h.handoff_id}: {h.contact_email}"),
+             "blocks": [_section(text), _context(_footer(h, url))]}
+    return Rendered(ascii_subject(f"Re: {subject}"), "\n".join(lines), slack)
+
+
+def render_feedback(h: Handoff, ctx: NoticeContext, subject: str, turn: str, comment: str) -> Rendered:
+    """A follow-up when the visitor says an answer in this hand-off's conversation did not help."""
+    url = ctx.transcript_url(h.session_id)
+    lines = [f"The visitor marked the answer to {turn or 'a turn'} as not helpful (handoff {h.handoff_id}).", "",
+             f"Comment:  {comment}", f"Contact:  {_contact_text(h)}", f"Session:  {h.session_id}"]
+    if url:
+        lines.append(f"Full transcript: {url}")
+    text = f"*:-1: The visitor found the answer to {esc(turn or 'a turn')} unhelpful*\n>{esc(comment)}"
+    slack = {"text": esc(f"Handoff {h.handoff_id}: the visitor found an answer unhelpful: {comment}"[:300]),
              "blocks": [_section(text), _context(_footer(h, url))]}
     return Rendered(ascii_subject(f"Re: {subject}"), "\n".join(lines), slack)
 
@@ -175,7 +190,7 @@ def _footer(h: Handoff, url: str) -> str:
 
 
 def _slack_notice(h: Handoff, turns: Sequence[TranscriptTurn] | None, page: str, url: str,
-                  limit: int) -> dict[str, Any]:
+                  limit: int, replies_in_thread: bool = False) -> dict[str, Any]:
     contact = _mailto(h.contact_email) + (f"\n{esc(h.contact_note)}" if h.contact_note else "") \
         if h.contact_email else "_not given yet_"
     when = f"<!date^{int(h.opened_at)}^{{date_short_pretty}} {{time}}|{_when(h)}>"
@@ -200,6 +215,9 @@ def _slack_notice(h: Handoff, turns: Sequence[TranscriptTurn] | None, page: str,
                                f"*Assistant ({esc(t.tool)}):* {esc(_cut(t.text))}"))
     if url:
         blocks.append(_section(_link(url, "Open the full transcript")))
+    if replies_in_thread:
+        blocks.append(_section(":speech_balloon: *Reply in this thread* to answer the visitor in the chat; "
+                               "the assistant stays quiet while you do."))
     blocks.append(_context(_footer(h, "")))
     fallback = f"Handoff {h.handoff_id}: visitor {label(h.reason)}. {h.summary}"
     return {"text": esc(fallback[:300]), "blocks": blocks}

@@ -1,8 +1,10 @@
 """The hand-off capability's ports: what fn-handoff reads, where it keeps state, and where notices go.
 
 ``TranscriptReader`` gives the session's last turns for the notice; ``HandoffStore`` keeps the open
-hand-off per session with optimistic concurrency and per-channel delivery claims; ``ChatWebhook`` is the
-Slack channel and ``Metrics`` counts what needs an alarm. The e-mail channel is the kernel's ``Notifier``
+hand-off per session with optimistic concurrency and per-channel delivery claims; ``StaffChat`` is the
+Slack channel (an incoming webhook, or the Slack app, whose posts have threads staff reply in);
+``StaffThreads`` keeps which thread belongs to which session and the staff replies for the visitor;
+``Metrics`` counts what needs an alarm. The e-mail channel is the kernel's ``Notifier``
 (``assistant_core/ports.py``), shared with the weekly gaps report. Adapters live in ``aws/``
 (DynamoDB, SNS) and ``remote/`` (Slack); ``observability/emf.py`` implements ``Metrics``.
 """
@@ -10,7 +12,7 @@ Slack channel and ``Metrics`` counts what needs an alarm. The e-mail channel is 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -67,10 +69,66 @@ class HandoffStore(Protocol):
     def release(self, session_id: str, key: str) -> None: ...
 
 
-class ChatWebhook(Protocol):
-    """The staff chat channel (a Slack incoming webhook). Raises ``ChannelRejected`` or ``DeliveryError``."""
+class StaffChat(Protocol):
+    """The staff chat channel. Raises ``ChannelOff``, ``ChannelRejected`` or ``DeliveryError``."""
 
-    def post(self, payload: Mapping[str, Any]) -> None: ...
+    def post(self, payload: Mapping[str, Any], *, thread: str = "") -> str:
+        """Post (in ``thread`` when given); the post's own thread reference, or "" when it cannot have one."""
+        ...
+
+
+class StaffNames(Protocol):
+    def display_name(self, user: str) -> str:
+        """The chat user's display name ("" when unknown)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StaffReply:
+    """A staff member's reply in a hand-off's thread, kept for the visitor until they have seen it."""
+
+    id: str  # the chat message's own id (Slack ``ts``): unique in its thread
+    name: str  # what the visitor sees as its author
+    text: str
+    at: float  # epoch seconds
+
+
+@dataclass(frozen=True)
+class StaffThread:
+    """A session's staff thread: where it is, the visitor's last connection, and what staff said."""
+
+    session_id: str
+    thread: str  # "<channel>:<ts>" of the hand-off notice
+    turn: str = ""  # the turn that was handed off
+    live: str = ""  # the connection the visitor was last seen on
+    quiet_until: float = 0.0  # the assistant does not answer before this (a person is talking)
+    replies: tuple[StaffReply, ...] = ()
+    delivered: frozenset[str] = field(default_factory=frozenset)
+
+    def pending(self) -> list[StaffReply]:
+        return [r for r in self.replies if r.id not in self.delivered]
+
+
+class StaffThreads(Protocol):
+    """Sessions' staff threads (one per session, the latest hand-off's), expiring with ``ttl``."""
+
+    def link(self, session_id: str, thread: str, *, turn: str, connection_id: str, ttl: int) -> None:
+        """Make ``thread`` the session's (a reply there reaches this session's visitor)."""
+        ...
+
+    def session_for(self, thread: str) -> str | None: ...
+
+    def load(self, session_id: str) -> StaffThread | None: ...
+
+    def add_reply(self, session_id: str, reply: StaffReply, *, quiet_until: float) -> bool:
+        """Keep a reply; False when it was already kept (a retried event) or the session has no thread."""
+        ...
+
+    def mark_delivered(self, session_id: str, ids: tuple[str, ...]) -> None: ...
+
+    def set_live(self, session_id: str, connection_id: str) -> bool:
+        """The visitor is back on ``connection_id``; False when the session has no staff thread."""
+        ...
 
 
 class Metrics(Protocol):

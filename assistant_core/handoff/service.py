@@ -6,6 +6,10 @@ send is preceded by a claim with a short lease and followed by a "sent" mark. Em
 Slack is tried even when email failed. A transient failure raises ``DeliveryError`` after both
 channels were tried, so Lambda's async retry repeats only what is still unsent. A Slack 4xx is a
 configuration error: logged, counted (``SlackWebhookErrors``) and not retried.
+
+With the Slack app (``StaffChat.post`` returns a thread reference) the notice starts a thread: its
+follow-ups are posted in it, and the thread is linked to the session (``StaffThreads``) so a staff
+reply there reaches the visitor (``staff_desk``).
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from typing import Any
 
 from assistant_core.clock import SYSTEM_CLOCK
 from assistant_core.errors import AssistantError, StorageError
-from assistant_core.handoff.notice import NoticeContext, render_contact, render_notice
+from assistant_core.handoff.notice import NoticeContext, render_contact, render_feedback, render_notice
 from assistant_core.handoff.ports import (
-    ChatWebhook,
     HandoffStore,
     Metrics,
+    StaffChat,
+    StaffThreads,
     StoredHandoff,
     TranscriptReader,
     TranscriptTurn,
@@ -86,13 +91,15 @@ class HandoffService:
         store: HandoffStore,
         transcripts: TranscriptReader,
         notifier: Notifier,
-        chat: ChatWebhook | None,
+        chat: StaffChat | None,
         metrics: Metrics,
         context: NoticeContext,
         turns: int = 6,
         clock: Clock = SYSTEM_CLOCK,
+        threads: StaffThreads | None = None,
     ) -> None:
         self.store = store
+        self.threads = threads
         self.transcripts = transcripts
         self.notifier = notifier
         self.chat = chat
@@ -104,13 +111,17 @@ class HandoffService:
     def handle(self, payload: Mapping[str, Any]) -> Outcome:
         """Raises ``BadInput`` (drop the event), ``StorageError`` or ``DeliveryError`` (retry it)."""
         event = parse_event(payload)
-        decision, handoff, stored = self._apply(event)
+        applied = self._apply(event)
+        if applied is None:
+            log.info("%s for %s: no hand-off it belongs to; staff are not told", event.event_id, event.session_id)
+            return Outcome("", "ignored")
+        decision, handoff, stored = applied
         log.info("handoff %s %s by %s", handoff.handoff_id, decision.action, event.event_id)
         outcome = Outcome(handoff.handoff_id, decision.action)
-        self._deliver(handoff, _already_sent(decision, stored), outcome)
+        self._deliver(handoff, _already_sent(decision, stored), outcome, event.connection_id)
         return outcome
 
-    def _apply(self, event: HandoffEvent) -> tuple[Decision, Handoff, StoredHandoff | None]:
+    def _apply(self, event: HandoffEvent) -> tuple[Decision, Handoff, StoredHandoff | None] | None:
         """Decide and save the session's handoff, deciding again when another invocation wrote first."""
         # The transcript is read once, and only if a notice is rendered (a retry of the loop reuses it).
         last_turns: list[TranscriptTurn] | None = None
@@ -121,6 +132,8 @@ class HandoffService:
             stored = self.store.load(event.session_id)
             current = Handoff.from_dict(stored.state) if stored else None
             decision = decide(current, event, self.clock.time())
+            if decision.handoff is None or decision.action == "ignored":
+                return None
             if decision.send == "notice" and not turns_read:
                 last_turns = self._turns(event.session_id)
                 turns_read = True
@@ -140,11 +153,15 @@ class HandoffService:
 
     def _with_message(self, decision: Decision, turns: list[TranscriptTurn] | None) -> Handoff:
         handoff = decision.handoff
+        assert handoff is not None
+        notice = next((m for m in handoff.messages if m.kind == "notice"), None)
+        subject = notice.subject if notice else ""
         if decision.send == "notice":
             rendered = render_notice(handoff, turns, self.context)
         elif decision.send == "contact":
-            notice = next((m for m in handoff.messages if m.kind == "notice"), None)
-            rendered = render_contact(handoff, self.context, notice.subject if notice else "")
+            rendered = render_contact(handoff, self.context, subject)
+        elif decision.send == "feedback" and decision.event is not None:
+            rendered = render_feedback(handoff, self.context, subject, decision.event.turn, decision.event.note)
         else:
             return handoff
         return handoff.with_message(decision.send, rendered.subject, rendered.body, rendered.slack)
@@ -158,8 +175,9 @@ class HandoffService:
             return self.store.put(session_id, h.to_dict(), version, ttl)
         return self.store.update(session_id, h.to_dict(), version, ttl)
 
-    def _deliver(self, h: Handoff, sent: Mapping[str, str], outcome: Outcome) -> None:
+    def _deliver(self, h: Handoff, sent: Mapping[str, str], outcome: Outcome, connection_id: str) -> None:
         failed: list[str] = []
+        refs = dict(sent)  # and what this invocation sends: a follow-up goes in its notice's thread
         for channel in ("email", "slack"):
             if channel == "slack" and self.chat is None:
                 log.info("no Slack webhook configured: handoff %s goes by email only", h.handoff_id)
@@ -168,19 +186,20 @@ class HandoffService:
                 key = f"{message.key}/{channel}"
                 if key in sent:
                     continue
-                if not self._send(h, message, channel, key, outcome):
+                if not self._send(h, message, channel, key, outcome, refs, connection_id):
                     failed.append(key)
                     break
         if failed:
             raise DeliveryError(f"handoff {h.handoff_id}: not delivered yet: {', '.join(failed)}")
 
-    def _send(self, h: Handoff, message: Message, channel: str, key: str, outcome: Outcome) -> bool:
+    def _send(self, h: Handoff, message: Message, channel: str, key: str, outcome: Outcome,
+              refs: dict[str, str], connection_id: str) -> bool:
         now = self.clock.time()
         claimed = self.store.claim(h.session_id, h.handoff_id, key, now=now, lease_until=now + LEASE_SECONDS)
         if not claimed:
             return self._settled_elsewhere(h, key, outcome)
         try:
-            ref = self._post(message, channel, outcome)
+            ref = self._post(message, channel, outcome, _thread_of(h, refs))
         except ChannelOff as e:
             log.info("handoff %s: %s not sent: %s", h.handoff_id, key, e)
             self._quietly(self.store.release, h.session_id, key)
@@ -200,7 +219,19 @@ class HandoffService:
             self._quietly(self.store.release, h.session_id, key)
             return False
         self._quietly(self.store.mark_sent, h.session_id, key, ref)
+        refs[key] = ref
+        if channel == "slack" and message.kind == "notice" and _is_thread(ref):
+            self._link(h, ref, connection_id)
         return True
+
+    def _link(self, h: Handoff, thread: str, connection_id: str) -> None:
+        if self.threads is None:
+            return
+        try:
+            self.threads.link(h.session_id, thread, turn=h.turn, connection_id=connection_id,
+                              ttl=int(h.opened_at + CONTACT_SECONDS))
+        except StorageError:  # staff replies in that thread will not reach the visitor; the notice did go out
+            log.exception("handoff %s: could not link Slack thread %s to the session", h.handoff_id, thread)
 
     def _settled_elsewhere(self, h: Handoff, key: str, outcome: Outcome) -> bool:
         """The claim is taken: wait briefly for the other sender; if it never finishes, Lambda retries later."""
@@ -213,15 +244,15 @@ class HandoffService:
         log.warning("handoff %s: %s is still being sent elsewhere (or its sender died)", h.handoff_id, key)
         return False
 
-    def _post(self, message: Message, channel: str, outcome: Outcome) -> str:
+    def _post(self, message: Message, channel: str, outcome: Outcome, thread: str) -> str:
         if channel == "email":
             message_id = self.notifier.publish(message.subject, message.body)
             outcome.emails.append((message, message_id))
             return message_id or "sent"
         assert self.chat is not None
-        self.chat.post(message.slack)
+        ref = self.chat.post(message.slack, thread=thread if message.kind != "notice" else "")
         outcome.slack.append(message)
-        return "ok"
+        return ref or "ok"
 
     @staticmethod
     def _quietly(fn: Callable[..., None], *args: str) -> None:
@@ -230,6 +261,18 @@ class HandoffService:
             fn(*args)
         except StorageError:
             log.exception("could not record delivery state %s", args[1:])
+
+
+def _is_thread(ref: str) -> bool:
+    """A Slack app post's reference ("<channel>:<ts>"); a webhook post has none ("ok")."""
+    channel, _, ts = ref.partition(":")
+    return bool(channel) and bool(ts) and not ref.startswith("rejected")
+
+
+def _thread_of(h: Handoff, refs: Mapping[str, str]) -> str:
+    notice = next((m for m in h.messages if m.kind == "notice"), None)
+    ref = refs.get(f"{notice.key}/slack", "") if notice else ""
+    return ref if _is_thread(ref) else ""
 
 
 def _already_sent(decision: Decision, stored: StoredHandoff | None) -> dict[str, str]:

@@ -4,8 +4,9 @@ A session has one handoff record. The first event (a ``hand_off`` tool call, a d
 visitor's contact details) opens a handoff and sends one full notice. Later handoff events within
 ``WINDOW_SECONDS`` only update the record: staff get one notice per episode, not one per message.
 Contact details attach to the session's handoff as a short follow-up with the same subject
-("Re: ..."), so mail clients thread it under the notice. Messages are rendered once and kept in
-the record, so a retried invocation re-sends exactly what did not go out yet.
+("Re: ..."), so mail clients thread it under the notice; so does a 👎 with a comment on a turn that
+was handed off (or in a session whose visitor left contact details), and only then. Messages are
+rendered once and kept in the record, so a retried invocation re-sends exactly what did not go out yet.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from assistant_core.errors import AssistantError, BadInput, ConfigError
 WINDOW_SECONDS = 600  # at most one notice per session per 10 minutes
 CONTACT_SECONDS = 24 * 3600  # contact details still attach to a handoff this old (also the record's TTL)
 MAX_EVENTS = 20
+FEEDBACK_CHARS = 500  # the widget's "what was wrong?" is one line
 REASONS = frozenset({"visitor_request", "account_specific", "complaint", "unsafe", "out_of_knowledge", "other"})
 _LIMITS = {"summary": 500, "question": 1000, "page_url": 2000, "downgrade": 100, "created_at": 40}
 
@@ -45,7 +47,7 @@ class ChannelRejected(ConfigError):
 
 @dataclass(frozen=True)
 class HandoffEvent:
-    kind: str  # "handoff" | "contact"
+    kind: str  # "handoff" | "contact" | "feedback"
     session_id: str
     turn: str
     connection_id: str = ""
@@ -56,14 +58,14 @@ class HandoffEvent:
     downgrade: str = ""
     created_at: str = ""
     email: str = ""
-    note: str = ""
+    note: str = ""  # the contact's note, or the 👎 comment
 
     @property
     def event_id(self) -> str:
         """Identity for de-duplication: Lambda may deliver the same async event more than once."""
-        if self.kind == "contact":
+        if self.kind in ("contact", "feedback"):
             digest = hashlib.sha256(f"{self.email.lower()}\n{self.note}".encode()).hexdigest()[:10]
-            return f"contact:{self.turn}:{digest}"
+            return f"{self.kind}:{self.turn}:{digest}"
         return f"handoff:{self.turn}"
 
 
@@ -76,6 +78,11 @@ def parse_event(payload: Mapping[str, Any]) -> HandoffEvent:
     connection_id = _text(payload, "connection_id", 200)
     if kind == "contact":
         return _contact_event(payload, session_id, connection_id)
+    if kind == "feedback":
+        comment = _text(payload, "comment", FEEDBACK_CHARS)
+        if not comment:
+            raise BadInput("feedback event without a comment")
+        return HandoffEvent("feedback", session_id, _text(payload, "turn", 20), connection_id, note=comment)
     if kind != "handoff":
         raise BadInput(f"unknown handoff event kind {kind!r}")
     return _handoff_event(payload, session_id, connection_id)
@@ -111,7 +118,7 @@ class Message:
     """One notice or follow-up, rendered for both channels."""
 
     key: str  # "<handoff id>#<n>"
-    kind: str  # "notice" | "contact"
+    kind: str  # "notice" | "contact" | "feedback"
     subject: str
     body: str
     slack: Mapping[str, Any]
@@ -156,15 +163,24 @@ class Handoff:
 
 @dataclass(frozen=True)
 class Decision:
-    action: str  # "opened" | "updated" | "contact" | "duplicate"
-    handoff: Handoff
-    send: str = ""  # "" | "notice" | "contact": the message to render and add before saving
+    action: str  # "opened" | "updated" | "contact" | "feedback" | "duplicate" | "ignored"
+    handoff: Handoff | None  # None only when "ignored" finds no handoff
+    send: str = ""  # "" | "notice" | "contact" | "feedback": the message to render and add before saving
+    event: HandoffEvent | None = None
 
 
 def decide(current: Handoff | None, event: HandoffEvent, now: float, window: float = WINDOW_SECONDS) -> Decision:
     """What this event does to the session's handoff (pure: the service renders, saves and sends)."""
     if current is not None and current.seen(event):
         return Decision("duplicate", current)
+    if event.kind == "feedback":
+        # Staff hear about a 👎 only where a person is already involved: a turn they were handed, or a
+        # visitor who left contact details. Other 👎s go to the writers (the weekly gaps report).
+        if current is None or now - current.opened_at >= CONTACT_SECONDS:
+            return Decision("ignored", current)
+        if not (current.contact_email or any(e.get("turn") == event.turn for e in current.events)):
+            return Decision("ignored", current)
+        return Decision("feedback", _log(current, event, now), "feedback", event)
     if event.kind == "contact":
         if current is None or now - current.opened_at >= CONTACT_SECONDS:
             return Decision("opened", _open(event, now, current), "notice")

@@ -8,8 +8,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant_core.errors import StorageError, Throttled
-from assistant_core.handoff.ports import StoredHandoff, TranscriptTurn
+from assistant_core.errors import ConnectionGone, StorageError, Throttled
+from assistant_core.handoff.ports import StaffReply, StaffThread, StoredHandoff, TranscriptTurn
 
 
 class FakeHandoffStore:
@@ -109,14 +109,20 @@ def throttled() -> Throttled:
 
 
 class RecordingChat:
-    def __init__(self) -> None:
-        self.posted: list[Mapping[str, Any]] = []
-        self.failures: list[Exception] = []
+    """A webhook (``threads=False``: posts have no thread) or the Slack app (each post answers "C1:<n>")."""
 
-    def post(self, payload: Mapping[str, Any]) -> None:
+    def __init__(self, *, threads: bool = False) -> None:
+        self.posted: list[Mapping[str, Any]] = []
+        self.in_thread: list[str] = []  # the thread each post went to ("" for none)
+        self.failures: list[Exception] = []
+        self.threads = threads
+
+    def post(self, payload: Mapping[str, Any], *, thread: str = "") -> str:
         if self.failures:
             raise self.failures.pop(0)
         self.posted.append(payload)
+        self.in_thread.append(thread)
+        return f"C1:{1700000000 + len(self.posted)}.000100" if self.threads else ""
 
 
 class RecordingMetrics:
@@ -145,3 +151,65 @@ def handoff_payload(turn: str = "t2", **over: str) -> dict[str, str]:
 
 def contact_payload(email: str = "ana@example.com", note: str = "after 5pm", turn: str = "t2") -> dict[str, str]:
     return {"kind": "contact", "session_id": "s-1", "connection_id": "c-1", "turn": turn, "email": email, "note": note}
+
+
+class FakeStaffThreads:
+    """``StaffThreads`` in memory, under the same contract as the DynamoDB adapter (test_staff_threads.py)."""
+
+    MAX_REPLIES = 50
+
+    def __init__(self) -> None:
+        self.threads: dict[str, str] = {}  # thread -> session
+        self.items: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def link(self, session_id: str, thread: str, *, turn: str, connection_id: str, ttl: int) -> None:
+        with self._lock:
+            self.threads[thread] = session_id
+            item = self.items.setdefault(session_id, {"replies": [], "delivered": set(), "quiet_until": 0.0})
+            item.update(thread=thread, turn=turn, live=connection_id, ttl=ttl)
+
+    def session_for(self, thread: str) -> str | None:
+        return self.threads.get(thread)
+
+    def load(self, session_id: str) -> StaffThread | None:
+        item = self.items.get(session_id)
+        if item is None:
+            return None
+        return StaffThread(session_id, item["thread"], item["turn"], item["live"], item["quiet_until"],
+                           tuple(item["replies"]), frozenset(item["delivered"]))
+
+    def add_reply(self, session_id: str, reply: StaffReply, *, quiet_until: float) -> bool:
+        with self._lock:
+            item = self.items.get(session_id)
+            if item is None or any(r.id == reply.id for r in item["replies"]) \
+                    or len(item["replies"]) >= self.MAX_REPLIES:
+                return False
+            item["replies"].append(reply)
+            item["quiet_until"] = int(quiet_until)
+            return True
+
+    def mark_delivered(self, session_id: str, ids: tuple[str, ...]) -> None:
+        with self._lock:
+            if session_id in self.items:
+                self.items[session_id]["delivered"].update(ids)
+
+    def set_live(self, session_id: str, connection_id: str) -> bool:
+        with self._lock:
+            if session_id not in self.items:
+                return False
+            self.items[session_id]["live"] = connection_id
+            return True
+
+
+class RecordingPoster:
+    """The visitor's connections: frames per connection id; ``gone`` ones raise ``ConnectionGone``."""
+
+    def __init__(self, gone: set[str] | None = None) -> None:
+        self.frames: dict[str, list[Mapping[str, Any]]] = {}
+        self.gone = gone or set()
+
+    def post(self, connection_id: str, frame: Mapping[str, Any]) -> None:
+        if connection_id in self.gone:
+            raise ConnectionGone(connection_id)
+        self.frames.setdefault(connection_id, []).append(dict(frame))

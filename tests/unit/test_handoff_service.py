@@ -15,6 +15,7 @@ from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryEr
 from tests.fakes.clock import FakeClock
 from tests.fakes.handoff import (
     FakeHandoffStore,
+    FakeStaffThreads,
     FakeTranscripts,
     RecordingChat,
     RecordingMetrics,
@@ -201,3 +202,60 @@ def test_bad_input_and_a_broken_store_are_raised(w: World) -> None:
     with pytest.raises(StorageError):
         w.build().handle(handoff_payload())
     assert w.notifier.sent == []
+
+
+# -- the Slack app: the notice starts a thread, follow-ups go in it; a 👎 with a comment reaches staff -----
+
+
+def threaded() -> tuple[World, FakeStaffThreads]:
+    w, threads = World(), FakeStaffThreads()
+    w.chat = RecordingChat(threads=True)
+    w.service = w.build()
+    w.service.threads = threads
+    return w, threads
+
+
+def feedback_payload(turn: str = "t2", comment: str = "It never said the price") -> dict[str, str]:
+    return {"kind": "feedback", "session_id": "s-1", "connection_id": "c-9", "turn": turn, "comment": comment}
+
+
+def test_the_app_notice_links_its_thread_and_follow_ups_go_in_it() -> None:
+    w, threads = threaded()
+    w.service.handle(handoff_payload())
+    notice_thread = "C1:1700000001.000100"
+    assert threads.session_for(notice_thread) == "s-1"
+    linked = threads.load("s-1")
+    assert (linked.thread, linked.turn, linked.live) == (notice_thread, "t2", "c-1")
+    w.service.handle(contact_payload())
+    assert w.chat.in_thread == ["", notice_thread]
+    assert w.store.items["s-1"]["sent"][next(k for k in w.store.items["s-1"]["sent"] if k.endswith("#1/slack"))] \
+        == notice_thread  # the thread is remembered with the delivery mark, so a later follow-up finds it
+
+
+def test_a_thumbs_down_with_a_comment_on_the_handed_off_turn_updates_staff() -> None:
+    w, _ = threaded()
+    w.service.handle(handoff_payload())
+    out = w.service.handle(feedback_payload())
+    assert out.action == "feedback"
+    assert w.subjects[1] == f"Re: {w.subjects[0]}" and "It never said the price" in w.notifier.sent[1][1]
+    assert "It never said the price" in str(w.chat.posted[1]) and w.chat.in_thread[1] == "C1:1700000001.000100"
+    assert w.service.handle(feedback_payload()).action == "duplicate"  # a redelivered event
+    assert len(w.notifier.sent) == 2
+
+
+def test_a_thumbs_down_elsewhere_reaches_staff_only_if_the_visitor_left_contact_details(w: World) -> None:
+    w.service.handle(handoff_payload())
+    assert w.service.handle(feedback_payload("t5")).action == "ignored"  # not the handed-off turn
+    w.service.handle(contact_payload())
+    assert w.service.handle(feedback_payload("t5")).action == "feedback"
+    assert len(w.notifier.sent) == 3 and "t5" in w.notifier.sent[2][1]
+
+
+def test_a_thumbs_down_without_a_handoff_or_after_a_day_is_not_for_staff(w: World) -> None:
+    assert w.service.handle(feedback_payload()).to_result()["action"] == "ignored"
+    assert w.store.items == {} and w.notifier.sent == []
+    w.service.handle(handoff_payload())
+    w.clock.advance(25 * 3600)
+    assert w.service.handle(feedback_payload()).action == "ignored"
+    with pytest.raises(BadInput):
+        w.service.handle(feedback_payload(comment="  "))
