@@ -53,6 +53,10 @@ secrets = [
                cfg.get_secret("signing_key"), cfg.get("signing_key_secret_arn")),
     SecretSpec("chat-assistant/slack-webhook", "Slack incoming-webhook URL for handoffs",
                cfg.get_secret("slack_webhook_url"), cfg.get("slack_webhook_secret_arn")),
+    # The Slack app (staff reply in the hand-off's thread): JSON {"bot_token": "xoxb-…", "signing_secret": "…"};
+    # used once slack_channel is set.
+    SecretSpec("chat-assistant/slack-app", "Slack app bot token and signing secret (JSON) for hand-off threads",
+               cfg.get_secret("slack_app"), cfg.get("slack_app_secret_arn")),
     SecretSpec("chat-assistant/drive-service-account", "Google service-account JSON for Drive sync",
                cfg.get_secret("drive_service_account_json"), cfg.get("drive_credentials_secret_arn")),
 ]
@@ -96,6 +100,7 @@ backend = Backend("backend", BackendArgs(
     bucket_name=data.bucket.bucket, bucket_arn=data.bucket.arn, handoff_topic_arn=messaging.handoffs.arn,
     dlq_arn=messaging.dlq.arn, signing_key_secret_arn=messaging.secret_arns["chat-assistant/signing-key"],
     slack_secret_arn=messaging.secret_arns["chat-assistant/slack-webhook"],
+    slack_app_secret_arn=messaging.secret_arns["chat-assistant/slack-app"],
     drive_secret_arn=messaging.secret_arns["chat-assistant/drive-service-account"],
     retrieval=retrieval, model_id=model_id, websocket=ws, audit_bus_name=audit.name, audit_bus_arn=audit.arn,
     settings=settings, tuning=tuning), opts=opts)
@@ -133,6 +138,7 @@ pulumi.export("embed_snippet", widget.embed_snippet)
 pulumi.export("csp", widget.csp)
 pulumi.export("retriever", retriever)
 pulumi.export("drive_notify_url", backend.drive_notify_url)
+pulumi.export("slack_events_url", backend.slack_events_url)  # the Slack app's event Request URL
 if knowledge is not None:
     pulumi.export("knowledge_base_id", knowledge.kb_id)
     pulumi.export("data_source_id", knowledge.data_source_id)

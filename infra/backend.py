@@ -1,4 +1,4 @@
-"""The ten functions, each with only the environment and permissions its handler uses.
+"""The eleven functions, each with only the environment and permissions its handler uses.
 
 ``FUNCTIONS`` is the one table of what each function is (handler, tuning, environment, async
 retries, tracing): adding a Lambda adds one ``FunctionSpec`` there and its grants below.
@@ -55,20 +55,26 @@ class FunctionSpec:
 # Async retries: the answerer never retries (a rerun would stream a second reply), kb-sync neither
 # (the next tick comes in 5 minutes). Order matters only where one function's ARN appears in
 # another's policy: a function may only name functions listed before it.
+# The Slack app's settings, read wherever the staff thread matters (the hand-off, the visitor's messages,
+# the quiet window); slack_app_secret is "" unless the owner set slack_channel.
+SLACK_APP_FIELDS = ("slack_app_secret", "slack_channel", "staff_names", "staff_quiet_seconds")
 FUNCTIONS: tuple[FunctionSpec, ...] = (
+    # Hand-off notices by e-mail and Slack; with the Slack app also the thread's conversation (staff replies
+    # posted to the visitor's connection, the visitor's messages relayed to the thread).
     FunctionSpec("fn-handoff", "handlers.handoff.handler", Tuning(256, 30, 5),
                  ("stage", "site_name", "handoff_topic_arn", "slack_webhook_secret", "sessions_table",
-                  "transcripts_table"),  # region for the transcript link: Lambda's own AWS_REGION
+                  "transcripts_table", *SLACK_APP_FIELDS, "handoff_function",
+                  "ws_management_endpoint"),  # region for the transcript link: Lambda's own AWS_REGION
                  async_retries=2, traced=True),
     FunctionSpec("fn-answerer", "handlers.answerer.handler", Tuning(1024, 120, 50),
                  ("stage", "model", "kb", "embedder", "top_k", "max_tokens", "temperature", "history_turns",
                   "site_name", "site_topics", "sessions_table", "transcripts_table", "gaps_table", "handoff_function",
-                  "ws_management_endpoint", "retention_days", "event_bus_name"),
+                  "ws_management_endpoint", "retention_days", "event_bus_name", *SLACK_APP_FIELDS),
                  async_retries=0, traced=True, max_event_age_s=120),  # a late answer is a useless one
     FunctionSpec("fn-ws-message", "handlers.ws_message.handler", Tuning(512, 10, 20),
                  ("stage", "sessions_table", "answerer_function", "handoff_function", "ws_management_endpoint",
                   "max_message_chars", "rate_limit_per_minute", "rate_limit_burst", "daily_turn_cap",
-                  "session_idle_seconds", "history_turns", "transcripts_table", "gaps_table")),
+                  "session_idle_seconds", "history_turns", "transcripts_table", "gaps_table", *SLACK_APP_FIELDS)),
     FunctionSpec("fn-ws-connect", "handlers.ws_connect.handler", Tuning(256, 5, 20),
                  ("stage", "signing_key_secret", "allowed_origins", "token_issuer", "sessions_table",
                   "session_idle_seconds")),
@@ -82,6 +88,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  ("stage", "site_name", "gaps_table", "data_bucket", "handoff_topic_arn"), async_retries=2),
     FunctionSpec("fn-archive", "handlers.archive.handler", Tuning(512, 900, 1),
                  ("stage", "transcripts_table", "data_bucket", "retention_days"), async_retries=2),
+    # Slack's Events API for the app's hand-off threads, on a public function URL: signature-checked and
+    # answered within Slack's 3 s; it only queues a staff reply for fn-handoff (listed before it).
+    FunctionSpec("fn-slack-events", "handlers.slack_events.handler", Tuning(256, 10, 10),
+                 ("stage", "slack_app_secret", "slack_channel", "handoff_function")),
     # Google Drive's push notifications, on a public function URL (created with it, below): verified and
     # answered in milliseconds; it only starts fn-kb-sync. Before fn-kb-sync, whose environment names its URL.
     FunctionSpec("fn-drive-notify", "handlers.drive_notify.handler", Tuning(256, 10, 10),
@@ -98,7 +108,7 @@ OWNER_SETTINGS = ("site_name", "site_topics", "token_issuer", "token_ttl_seconds
                   "rate_limit_per_minute", "rate_limit_burst", "mint_per_ip_per_minute", "daily_turn_cap",
                   "session_idle_seconds",
                   "retention_days", "top_k", "max_tokens", "temperature", "history_turns", "drive_folder_id",
-                  "drive_subject", "kb_site_urls")
+                  "drive_subject", "kb_site_urls", "slack_channel", "staff_names", "staff_quiet_seconds")
 SPECS: dict[str, FunctionSpec] = {spec.name: spec for spec in FUNCTIONS}
 # Derived views, for callers that want one aspect (the stack's tuning override, the packaging test).
 DEFAULT_TUNING: dict[str, Tuning] = {spec.name: spec.tuning for spec in FUNCTIONS}
@@ -152,6 +162,7 @@ class BackendArgs:
     dlq_arn: pulumi.Input[str]
     signing_key_secret_arn: pulumi.Input[str]
     slack_secret_arn: pulumi.Input[str]
+    slack_app_secret_arn: pulumi.Input[str]  # JSON {"bot_token", "signing_secret"}; used when slack_channel is set
     drive_secret_arn: pulumi.Input[str]
     model_id: str
     websocket: WebSocketEndpoint
@@ -180,11 +191,13 @@ class Backend(pulumi.ComponentResource):
             if spec.name == "fn-drive-notify":
                 self.drive_notify_url = self._public_url(spec.name, self.functions[spec.name])
                 self.values["drive_notify_url"] = self.drive_notify_url
-        self.register_outputs({"drive_notify_url": self.drive_notify_url,
+            if spec.name == "fn-slack-events":  # the Slack app's Event Subscriptions Request URL
+                self.slack_events_url = self._public_url(spec.name, self.functions[spec.name])
+        self.register_outputs({"drive_notify_url": self.drive_notify_url, "slack_events_url": self.slack_events_url,
                                **{n: f.arn for n, f in self.functions.items()}})
 
     def _public_url(self, name: str, fn: AssistantFunction) -> pulumi.Output[str]:
-        """A function URL anyone may call (Google's servers); the handler verifies the channel token itself.
+        """A function URL anyone may call (Google's or Slack's servers); the handler verifies the request itself.
         Since October 2025 a public URL needs both permissions: InvokeFunctionUrl, and InvokeFunction
         limited to calls that come through the URL."""
         child = pulumi.ResourceOptions(parent=fn)
@@ -207,6 +220,7 @@ class Backend(pulumi.ComponentResource):
             "sessions_table": a.sessions.name, "transcripts_table": a.transcripts.name,
             "gaps_table": a.gaps.name, "data_bucket": a.bucket_name, "handoff_topic_arn": a.handoff_topic_arn,
             "signing_key_secret": a.signing_key_secret_arn, "slack_webhook_secret": a.slack_secret_arn,
+            "slack_app_secret": a.slack_app_secret_arn if a.settings.get("slack_channel") else "",
             "drive_credentials_secret": a.drive_secret_arn, "answerer_function": "fn-answerer",
             "handoff_function": "fn-handoff", "kb_sync_function": "fn-kb-sync",
             "ws_management_endpoint": a.websocket.management_endpoint,
@@ -251,11 +265,13 @@ class Backend(pulumi.ComponentResource):
                 allow(["events:PutEvents"], [a.audit_bus_arn], sid="AuditEvents")],
             "fn-handoff": lambda: [
                 allow(["sns:Publish"], [a.handoff_topic_arn], sid="NotifyStaff"),
-                # Handoffs also go to Slack (the notice carries its own transcript excerpt).
-                allow(["secretsmanager:GetSecretValue"], [a.slack_secret_arn], sid="SlackWebhook"),
-                # The handoff#<session> record: read, opened (conditional put), updated and claimed.
+                # Handoffs also go to Slack (the notice carries its own transcript excerpt), by webhook or app.
+                allow(["secretsmanager:GetSecretValue"], [a.slack_secret_arn, a.slack_app_secret_arn], sid="Slack"),
+                # The handoff#<session> record: read, opened (conditional put), updated and claimed; the
+                # staff#<session> and slackthread#<thread> items of the Slack app's threads.
                 ddb(["GetItem", "PutItem", "UpdateItem"], sessions, "HandoffState"),
-                ddb(["Query"], transcripts, "TranscriptExcerpt")],
+                ddb(["Query"], transcripts, "TranscriptExcerpt"),
+                sockets],  # a staff reply goes to the visitor's connection
             "fn-gaps-batch": lambda: [
                 ddb(["Query"], gaps, "Gaps"), allow(["s3:PutObject"], [suffix(a.bucket_arn, "/reports/*")],
                                                      sid="Reports"),
@@ -278,6 +294,9 @@ class Backend(pulumi.ComponentResource):
                 allow(["s3:GetObject", "s3:PutObject"], [suffix(a.bucket_arn, "/kb-sync/*")], sid="SyncState"),
                 ddb(["DeleteItem"], sessions, "SyncRequestFlag"),  # cleared as a sync starts
                 *publish],
+            "fn-slack-events": lambda: [
+                allow(["secretsmanager:GetSecretValue"], [a.slack_app_secret_arn], sid="SigningSecret"),
+                invoke_statement([f["fn-handoff"]], "QueueStaffReply")],
             "fn-drive-notify": lambda: [
                 # The watch record (channel id and token) kb-sync keeps next to its state.
                 allow(["s3:GetObject"], [suffix(a.bucket_arn, "/kb-sync/watch.json")], sid="WatchRecord"),

@@ -78,8 +78,13 @@ def expected_grants(stack: StackRun, mode: str) -> dict[str, set[tuple[str, str]
         | ddb("tbl-sessions", "GetItem", "UpdateItem") | ddb("tbl-transcripts", "PutItem", "Query")
         | ddb("tbl-gaps", "PutItem"),
         "fn-handoff-role": logs("fn-handoff") | xray | failure
-        | {("sns:Publish", handoffs), ("secretsmanager:GetSecretValue", secret("chat-assistant-slack-webhook"))}
+        | {("sns:Publish", handoffs), ("secretsmanager:GetSecretValue", secret("chat-assistant-slack-webhook")),
+           ("secretsmanager:GetSecretValue", secret("chat-assistant-slack-app")),
+           ("execute-api:ManageConnections", sockets)}
         | ddb("tbl-sessions", "GetItem", "PutItem", "UpdateItem") | ddb("tbl-transcripts", "Query"),
+        "fn-slack-events-role": logs("fn-slack-events")
+        | {("secretsmanager:GetSecretValue", secret("chat-assistant-slack-app")),
+           ("lambda:InvokeFunction", fn("fn-handoff"))},
         "fn-gaps-batch-role": logs("fn-gaps-batch") | failure | ddb("tbl-gaps", "Query")
         | {("s3:PutObject", f"arn:aws:s3:::{bucket}/reports/*"), ("sns:Publish", handoffs)},
         "fn-archive-role": logs("fn-archive") | failure
@@ -201,8 +206,9 @@ def test_bucket_policies(stack: StackRun) -> None:
 def test_lambda_invoke_permissions_are_scoped_to_the_apis(stack: StackRun) -> None:
     perms = stack.of_type("aws:lambda/permission:Permission")
     public = [p for p in perms if p.inputs["principal"] == "*"]
-    # The one public function: Drive's notifications, through its function URL only (it checks the token).
-    assert {p.inputs["function"] for p in public} == {"fn-drive-notify"}
+    # The public functions: Drive's notifications and Slack's events, through their function URLs only (each
+    # verifies the request: the channel token, Slack's signature).
+    assert {p.inputs["function"] for p in public} == {"fn-drive-notify", "fn-slack-events"}
     assert all(p.inputs.get("functionUrlAuthType") == "NONE" or p.inputs.get("invokedViaFunctionUrl") is True
                for p in public)
     perms = [p for p in perms if p not in public]

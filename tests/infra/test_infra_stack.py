@@ -21,6 +21,7 @@ CARD_FUNCTIONS = {
     "fn-answerer": "handlers.answerer.handler", "fn-handoff": "handlers.handoff.handler",
     "fn-gaps-batch": "handlers.gaps_batch.handler", "fn-archive": "handlers.archive.handler",
     "fn-kb-sync": "handlers.kb_sync.handler", "fn-drive-notify": "handlers.drive_notify.handler",
+    "fn-slack-events": "handlers.slack_events.handler",
 }
 
 
@@ -118,6 +119,26 @@ def test_drive_notifications_reach_a_public_function_url_that_kb_sync_watches_wi
     assert perms["fn-drive-notify-url-invoke"]["invokedViaFunctionUrl"] is True
     env = functions(stack)["fn-kb-sync"].inputs["environment"]["variables"]
     assert env["ASSISTANT_DRIVE_NOTIFY_URL"] == url.state["functionUrl"] == stack.outputs["drive_notify_url"]
+
+
+def test_slack_events_reach_a_public_function_url_and_the_app_is_off_until_a_channel_is_set(
+        stack: StackRun, tmp_path: Path) -> None:
+    from .conftest import BASE_CONFIG
+
+    url = stack.one("aws:lambda/functionUrl:FunctionUrl", "fn-slack-events-url")
+    assert url.inputs["authorizationType"] == "NONE" and stack.outputs["slack_events_url"] == url.state["functionUrl"]
+    env = functions(stack)["fn-handoff"].inputs["environment"]["variables"]
+    assert env["ASSISTANT_SLACK_APP_SECRET"] == "" and "ASSISTANT_SLACK_CHANNEL" not in env  # the webhook only
+    run = run_program({**BASE_CONFIG, "website-assistant:slack_channel": "C0HANDOFF",
+                       "website-assistant:staff_names": "slack", "website-assistant:staff_quiet_seconds": "300"},
+                      tmp_path)
+    app = run.one("aws:secretsmanager/secret:Secret", "chat-assistant-slack-app").state["arn"]
+    for name in ("fn-handoff", "fn-answerer", "fn-ws-message", "fn-slack-events"):
+        env = {r.inputs["name"]: r for r in run.of_type(FN)}[name].inputs["environment"]["variables"]
+        assert env["ASSISTANT_SLACK_APP_SECRET"] == app and env["ASSISTANT_SLACK_CHANNEL"] == "C0HANDOFF", name
+    handoff_env = {r.inputs["name"]: r for r in run.of_type(FN)}["fn-handoff"].inputs["environment"]["variables"]
+    assert (handoff_env["ASSISTANT_STAFF_NAMES"], handoff_env["ASSISTANT_STAFF_QUIET_SECONDS"]) == ("slack", "300")
+    assert handoff_env["ASSISTANT_WS_MANAGEMENT_ENDPOINT"].startswith("https://")
 
 
 def test_a_mistyped_retriever_or_embedder_stops_the_deploy() -> None:
