@@ -26,6 +26,7 @@ from assistant_core.bootstrap.local import lambda_runtime
 from assistant_core.errors import ConfigError
 from assistant_core.gateway.moto_process import MotoProcess
 from assistant_core.gateway.provision import provision
+from assistant_core.gateway.slack_standin import LocalSlack
 from assistant_core.settings import Settings
 from kb_sync.model import PublishResult
 
@@ -47,6 +48,7 @@ class LocalBackend:
         self.outbox = state_dir / "outbox"
         self.credentials = run_credentials()
         self.slack_token = secrets.token_urlsafe(16)
+        self.slack = LocalSlack()  # the Slack app stand-in (gateway/slack_standin.py)
         self.moto = MotoProcess(self.credentials.access_key_id)
         self.moto_url = self.moto.url
         origins = tuple(o.rstrip("/") for o in (base_url, base_url.replace("127.0.0.1", "localhost"), *allowed_origins))
@@ -56,7 +58,7 @@ class LocalBackend:
         # Every AWS call of the handlers goes to moto, except Lambda invokes, which come back here.
         clients = ClientFactory(settings.region, endpoint_url=self.moto_url, endpoints={"lambda": base_url},
                                 credentials=self.credentials)
-        settings = provision(settings, clients, slack_token=self.slack_token)
+        settings = provision(settings, clients, slack_token=self.slack_token, slack_app=self.slack)
         self._write_credentials(settings)
         self.published: PublishResult | None = None
         if kb.startswith("index:s3://"):
@@ -110,8 +112,13 @@ class LocalBackend:
 
     def slack_to_outbox(self, slack_payload: dict[str, Any]) -> None:
         """What the local gateway's Slack webhook stand-in received."""
-        path = self._outbox_file("x", "slack", {"channel": "slack", "payload": slack_payload})
-        print(f"[slack] {str(slack_payload.get('text', ''))[:80]} → {path}", flush=True)
+        self.slack_record_to_outbox({"channel": "slack", "payload": slack_payload})
+
+    def slack_record_to_outbox(self, record: dict[str, Any]) -> None:
+        """A Slack post (the webhook's, or the app's with its ``ts`` and ``thread_ts``)."""
+        path = self._outbox_file("x", "slack", record)
+        thread = f" (thread {record['ts']})" if record.get("ts") and not record.get("thread_ts") else ""
+        print(f"[slack] {str(record['payload'].get('text', ''))[:80]}{thread} → {path}", flush=True)
 
     def _outbox_file(self, turn: str, channel: str, record: dict[str, Any]) -> Path:
         self.outbox.mkdir(parents=True, exist_ok=True)

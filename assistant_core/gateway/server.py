@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web, web_protocol
 
 from assistant_core.errors import ConfigError, StorageError
+from assistant_core.gateway import slack_standin
 from assistant_core.gateway.backend import STAGE, LocalBackend
 from assistant_core.gateway.moto_process import loopback_host, signed_by
 from assistant_core.gateway.provision import LOCAL_SLACK_PATH
@@ -153,6 +154,9 @@ def build_app(backend: LocalBackend, host: str) -> web.Application:
     app.router.add_get(f"/{STAGE}/@connections", connections)
     app.router.add_post("/2015-03-31/functions/{fn}/invocations", invoke)
     app.router.add_post(LOCAL_SLACK_PATH, slack_webhook)  # /local-slack/{token}/webhook
+    slack_standin.add_routes(app, backend.slack, to_outbox=backend.slack_record_to_outbox,
+                             run_handler=lambda event: backend.handler("handlers.slack_events")(event, None),
+                             pool=backend.handler_pool)
     app.router.add_get("/healthz", health)
     return app
 
@@ -173,7 +177,9 @@ def serve(*, docs: str, port: int, host: str = "127.0.0.1", model: str = "extrac
     if backend.published is not None:
         print(f"published {backend.settings.docs_dir}: {backend.published.detail}")
     print(f"AWS doubles (moto) at {backend.moto_url}, keys in {backend.credentials_file}; token URL {base}/token")
-    print(f"open {base}/   (WebSocket {base.replace('http', 'ws')}/{STAGE}, outbox {backend.outbox})", flush=True)
+    print(f"open {base}/   (WebSocket {base.replace('http', 'ws')}/{STAGE}, outbox {backend.outbox})")
+    print(f"staff replies: POST {base}{slack_standin.PATH.format(token=backend.slack.token)}/reply "
+          '{"thread": "<notice ts from the outbox>", "text": "..."}', flush=True)
     try:
         failure = _run(app, sock, backend)
     finally:
