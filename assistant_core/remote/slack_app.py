@@ -18,8 +18,7 @@ from typing import Any
 
 from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
 
-from ..errors import ConfigError, StorageError
-from .slack_http import SlackHttp
+from .slack_http import SlackHttp, read_secret
 
 SLACK_API = "https://slack.com/api"
 TRANSIENT = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
@@ -55,14 +54,7 @@ class SlackApp:
         self.http = SlackHttp(**http)
 
     def credentials(self) -> AppCredentials:
-        try:
-            return app_credentials(self._secret())
-        except (ChannelOff, ChannelRejected):
-            raise
-        except ConfigError as e:
-            raise ChannelOff(f"slack app: {e}") from e
-        except StorageError as e:
-            raise DeliveryError(f"slack app: cannot read its secret: {e}") from e
+        return read_secret(self._secret, app_credentials, "slack app")
 
     def post(self, payload: Mapping[str, Any], *, thread: str = "") -> str:
         channel, _, ts = thread.partition(":")

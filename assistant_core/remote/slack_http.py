@@ -10,14 +10,31 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import urllib3
 
-from assistant_core.handoff.state import DeliveryError
+from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
 
 from ..clock import SYSTEM_CLOCK
+from ..errors import ConfigError, StorageError
 from ..ports import Clock
 from ..resilience import RetryPolicy, parse_retry_after
+
+T = TypeVar("T")
+
+
+def read_secret(read: Callable[[], str], parse: Callable[[str], T], what: str) -> T:
+    """A Slack secret, parsed. Missing or empty (the stack creates it without a value until the owner stores
+    one): ``ChannelOff``; unusable: ``ChannelRejected``; Secrets Manager unreachable: ``DeliveryError``."""
+    try:
+        return parse(read())
+    except (ChannelOff, ChannelRejected):
+        raise
+    except ConfigError as e:
+        raise ChannelOff(f"{what}: {e}") from e
+    except StorageError as e:
+        raise DeliveryError(f"{what}: cannot read its secret: {e}") from e
 
 
 class SlackHttp:

@@ -15,10 +15,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant_core.handoff.state import ChannelOff, ChannelRejected, DeliveryError
+from assistant_core.handoff.state import ChannelOff, ChannelRejected
 
-from ..errors import ConfigError, StorageError
-from .slack_http import SlackHttp
+from .slack_http import SlackHttp, read_secret
 
 
 def webhook_url(secret: str) -> str:
@@ -44,14 +43,7 @@ class SlackWebhook:
         self.http = SlackHttp(**http)
 
     def _url(self) -> str:
-        try:
-            return webhook_url(self._secret())
-        except (ChannelOff, ChannelRejected):
-            raise
-        except ConfigError as e:  # the stack creates the secret without a value until the owner stores one
-            raise ChannelOff(f"slack: {e}") from e
-        except StorageError as e:
-            raise DeliveryError(f"slack: cannot read the webhook secret: {e}") from e
+        return read_secret(self._secret, webhook_url, "slack webhook")
 
     def post(self, payload: Mapping[str, Any], *, thread: str = "") -> str:
         """Posts; "" (a webhook's posts have no thread: ``thread`` is ignored)."""
