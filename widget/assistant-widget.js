@@ -1,7 +1,9 @@
 /*! Website assistant widget — one file, no build step, no dependencies. Apache-2.0.
  * Embed: <script src="https://…/widget.js" data-token-url="https://…/token" async></script>
  * Options (all optional): data-title, data-greeting, data-placeholder, data-accent (CSS colour),
- * data-position ("left" | "right"), data-open ("true" opens on load), data-strings (JSON, any key of S below).
+ * data-position ("left" | "right"), data-open ("true" opens on load), data-strings (JSON, any key of S below),
+ * data-history ("local": keep the conversation across tabs and visits in localStorage; default this tab only),
+ * data-history-days (how long a kept conversation lasts, default 7).
  * Safety: every piece of server or document text becomes DOM text (textContent / text nodes); links are
  * only ever http(s); nothing from the model or the documents can load an image or run script.
  */
@@ -28,23 +30,31 @@
     too_long: 'That message is too long. Please shorten it.', busy: "I'm still answering. One moment, please.",
     unavailable: 'The assistant is unavailable right now. Please try again later.',
     unauthorized: 'Your session has expired. Please reload the page.',
-    bad_request: "Sorry, I couldn't read that message.", error: 'Something went wrong. Please try again.'
+    bad_request: "Sorry, I couldn't read that message.", error: 'Something went wrong. Please try again.',
+    up: 'Helpful', down: 'Not helpful', wrong: 'What was wrong? (optional)', rate: 'Send', thanks: 'Thanks for the feedback.',
+    staff: 'Staff', table: 'Table'
   };
   try { Object.assign(S, JSON.parse(D.strings || '{}')); } catch (e) { /* bad JSON: keep the defaults */ }
   ['title', 'greeting', 'placeholder'].forEach(function (k) { if (D[k]) S[k] = D[k]; });
 
-  // ---- state kept across page navigations (sessionStorage: this tab only) ----
+  // ---- state kept across page navigations (this tab, or with data-history="local" every tab) ----
+  var LOCAL = D.history === 'local', DAYS = (parseFloat(D.historyDays) || 7) * 864e5;
   var state = load();
+  function store() {
+    try { return LOCAL ? localStorage : sessionStorage; } catch (e) { return null; }
+  }
   function load() {
     var s = null;
-    try { s = JSON.parse(sessionStorage.getItem(KEY)); } catch (e) { /* storage off or garbage: start afresh */ }
+    try { s = JSON.parse(store().getItem(KEY)); } catch (e) { /* storage off or garbage: start afresh */ }
     s = s && typeof s === 'object' ? s : {};
+    if (LOCAL && !(s.at > Date.now() - DAYS)) s = {}; // a kept conversation expires
     s.log = Array.isArray(s.log) ? s.log : [];
     return s;
   }
   function save() {
     state.log = state.log.slice(-40);
-    try { sessionStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* storage off: still works */ }
+    state.at = Date.now();
+    try { store().setItem(KEY, JSON.stringify(state)); } catch (e) { /* storage off: still works */ }
   }
 
   // ---- DOM helpers: the only way anything reaches the page ----
@@ -90,12 +100,40 @@
     });
     parent.append(text.slice(last));
   }
+  // Pipe tables: a header row, a |---|:--:| separator, body rows; inside a labelled, scrollable region.
+  var SEP = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+  function cells(line) { return line.trim().replace(/^\||\|$/g, '').split('|').map(function (c) { return c.trim(); }); }
+  function table(rows, parent) {
+    var box = parent.appendChild(el('div', 'tw')), t = box.appendChild(el('table')), body = null;
+    var align = cells(rows[1]).map(function (c) { return /^:-+:$/.test(c) ? 'center' : /-:$/.test(c) ? 'right' : ''; });
+    box.tabIndex = 0; // scrollable by keyboard when wider than the panel
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', S.table);
+    rows.forEach(function (row, i) {
+      if (i === 1) return;
+      var tr = (i ? body || (body = t.appendChild(el('tbody'))) : t.appendChild(el('thead'))).appendChild(el('tr'));
+      cells(row).forEach(function (c, j) {
+        var cell = tr.appendChild(el(i ? 'td' : 'th'));
+        if (!i) cell.scope = 'col';
+        if (align[j]) cell.style.textAlign = align[j];
+        inline(c, cell);
+      });
+    });
+  }
   function markdown(text, parent) {
     String(text).replace(/\r\n?/g, '\n').split(/\n{2,}/).forEach(function (block) {
-      var list = null, item = null, para = null;
-      block.split('\n').forEach(function (line) {
+      var list = null, item = null, para = null, lines = block.split('\n'), rows = null;
+      lines.forEach(function (line, n) {
         var m = /^\s*(?:[-*+]|(\d+)[.)])\s+(.*)$/.exec(line), h = /^#{1,6}\s+(.*)$/.exec(line);
-        if (m) {
+        if (rows) {
+          if (line.indexOf('|') >= 0) { rows.push(line); return; }
+          table(rows, parent);
+          rows = null;
+        }
+        if (line.indexOf('|') >= 0 && SEP.test(lines[n + 1] || '') && (lines[n + 1] || '').indexOf('-') >= 0) {
+          rows = [line];
+          list = item = para = null;
+        } else if (m) {
           var tag = m[1] ? 'OL' : 'UL';
           if (!list || list.tagName !== tag) list = parent.appendChild(el(tag));
           inline(m[2], item = list.appendChild(el('li')));
@@ -112,7 +150,26 @@
           list = item = null;
         }
       });
+      if (rows) table(rows, parent);
     });
+  }
+  // The part of a streaming answer to show: no marker whose pair has not come (unclosed ** __ ` * dropped,
+  // [link](… as its text); a bare list/heading marker, or table rows before their separator, wait.
+  function settled(text) {
+    var cut = text.lastIndexOf('\n\n') + 1, head = text.slice(0, cut), lines = text.slice(cut).split('\n');
+    if (/^\s*([-*+]|\d+[.)]|#{1,6})?\s*$/.test(lines[lines.length - 1])) lines.pop();
+    var k = lines.length;
+    while (k && lines[k - 1].indexOf('|') >= 0) k--;
+    if (k < lines.length && !(lines.length - k > 1 && SEP.test(lines[k + 1]))) lines.length = k;
+    else if (k < lines.length && !/\|\s*$/.test(lines[lines.length - 1])) lines.pop(); // a row still arriving
+    var tail = lines.join('\n').replace(/!?\[([^\]\n]*)(\]\([^)\s]*)?$|!?\[([^\]\n]*)\]$/, '$1$3');
+    ['**', '__', '`'].forEach(function (mark) {
+      var parts = tail.split(mark);
+      if (parts.length % 2 === 0) tail = parts.slice(0, -1).join(mark) + parts[parts.length - 1];
+    });
+    var single = tail.replace(/^\s*\*\s/gm, '  ').replace(/\*\*/g, '  ').match(/\*/g);
+    if (single && single.length % 2) tail = tail.replace(/\*(?!\*)(?=[^*]*$)/, '');
+    return head + tail;
   }
 
   // ---- the UI, inside a shadow root so page CSS and widget CSS never meet ----
@@ -131,7 +188,7 @@
     'display:flex;flex-direction:column;background:var(--bg);border:1px solid var(--bd);border-radius:14px;' +
     'box-shadow:0 10px 40px #0005;overflow:hidden}' +
     '.left .l,.left .p{right:auto;left:20px}' +
-    'header{display:flex;align-items:center;gap:8px;padding:10px 10px 10px 16px;background:var(--a);color:var(--at)}' +
+    '.hd{display:flex;align-items:center;gap:8px;padding:10px 10px 10px 16px;background:var(--a);color:var(--at)}' +
     'h2{flex:1;margin:0;font-size:16px;font-weight:600}' +
     '.x{width:36px;height:36px;border:0;border-radius:8px;background:transparent;color:inherit;font-size:24px;' +
     'line-height:1;cursor:pointer}.x:focus-visible{outline-color:currentColor;outline-offset:-3px}' +
@@ -150,13 +207,21 @@
     '.c input,.c textarea,.f textarea{background:var(--bg);border:1px solid var(--ib);border-radius:8px;' +
     'padding:6px 8px;width:100%}.c button{justify-self:start;background:var(--a);color:var(--at)}' +
     '.t::after{content:"…";letter-spacing:2px}' +
+    '.tw{overflow-x:auto;margin:0 0 .5em}.tw table{border-collapse:collapse;font-size:13px}' +
+    '.tw th,.tw td{border:1px solid var(--bd);padding:3px 6px;text-align:left;vertical-align:top}' +
+    '.sf.m{border-left:3px solid var(--a)}.sf .n{display:block;font-weight:600;font-size:13px}' +
+    '.fb{display:flex;align-items:center;gap:4px;margin-top:6px;font-size:13px;color:var(--mu)}' +
+    '.fb button{border:1px solid var(--bd);background:var(--bg);border-radius:8px;padding:2px 8px;cursor:pointer;' +
+    'line-height:1.3}.fb [aria-pressed=true]{border-color:var(--ln);background:var(--bb)}' +
     '.st{margin:0;padding:4px 14px;font-size:13px;color:var(--mu)}' +
     '.f{display:flex;gap:6px;align-items:flex-end;padding:10px;border-top:1px solid var(--bd)}' +
     '.f textarea{flex:1;resize:none;max-height:120px;min-height:40px}' +
     '.f button{height:40px;padding:0 14px;border-radius:8px;border:0;background:var(--a);color:var(--at);' +
     'cursor:pointer;font-weight:600}.f .k{background:var(--bb);color:var(--fg);border:1px solid var(--bd)}' +
     '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
-    '@media (max-width:480px){.p{inset:0!important;width:100%;height:100%;border-radius:0;border:0}}' +
+    '@media (max-width:480px){.p{inset:0!important;width:100%;height:100%;border-radius:0;border:0}' +
+    'textarea,input{font-size:16px!important}.x,.f button,.o button,.c button,.fb button{min-width:44px;min-height:44px}' +
+    '.src li a{display:inline-flex;align-items:center;min-height:44px}}' +
     '@media (prefers-reduced-motion:no-preference){.p{animation:in .18s ease-out}.log{scroll-behavior:smooth}' +
     '.t::after{animation:b 1s steps(4) infinite}@keyframes in{from{opacity:0;transform:translateY(12px)}}' +
     '@keyframes b{0%{content:""}25%{content:"."}50%{content:".."}75%{content:"…"}}}';
@@ -192,7 +257,7 @@
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-modal', 'true');
   panel.setAttribute('aria-labelledby', 'wa-title');
-  var head = el('header');
+  var head = el('div', 'hd'); // not <header>: the page has its own banner landmark
   var title = el('h2', '', S.title);
   title.id = 'wa-title';
   var closeBtn = el('button', 'x', '×');
@@ -264,23 +329,94 @@
     box.append(ul);
     parent.append(box);
   }
-  function assistantText(b, text, citations) {
-    b.textContent = '';
+  // Rendered once per distinct text: the final frame does not re-flow what the stream already showed.
+  function render(b, text) {
     b.className = 'm a md';
+    if (b.shown === text) return;
+    b.shown = text;
+    b.textContent = '';
     markdown(text, b);
+  }
+  function assistantText(b, text, citations) {
+    render(b, text);
     sources(citations, b);
     scroll();
   }
-  function remember(role, text, citations) {
-    state.log.push({ r: role, t: text, c: citations || undefined });
+  function remember(role, text, citations, more) {
+    var entry = Object.assign({ r: role, t: text, c: citations || undefined }, more);
+    state.log.push(entry);
     save();
+    return entry;
   }
   function restore() {
     bubble('a', S.greeting);
     state.log.forEach(function (i) {
       if (i.r === 'v') bubble('v', i.t);
-      else assistantText(bubble('a'), i.t, i.c);
+      else if (i.r === 's') staffText(i.n, i.t);
+      else {
+        var b = bubble('a');
+        assistantText(b, i.t, i.c);
+        if (i.u) thumbs(b, i);
+      }
     });
+  }
+  function staffText(name, text) {
+    var b = bubble('sf md');
+    b.append(el('span', 'n', name || S.staff));
+    markdown(text, b);
+    scroll();
+  }
+
+  // 👍 / 👎 under an answer; 👎 also opens "what was wrong?" (optional, sent as a second rating).
+  var rated = {};
+  function thumbs(b, entry) {
+    var box = el('div', 'fb'), form = null, note = el('span', 'sr');
+    function button(face, label, rating) {
+      var x = el('button', '', face);
+      x.type = 'button';
+      x.setAttribute('aria-label', label);
+      x.onclick = function () { send(rating); if (rating === 'down') ask(); else close(false); };
+      box.append(x);
+      return x;
+    }
+    var up = button('👍', S.up, 'up'), down = button('👎', S.down, 'down');
+    function mark(r) {
+      up.setAttribute('aria-pressed', String(r === 'up'));
+      down.setAttribute('aria-pressed', String(r === 'down'));
+    }
+    function send(rating, comment) {
+      var frame = { action: 'feedback', turn: entry.u, rating: rating };
+      if (comment) frame.comment = comment;
+      mark(rating);
+      raw(frame);
+    }
+    function close(refocus) {
+      if (form) { form.remove(); form = null; }
+      if (refocus) down.focus();
+    }
+    function ask() {
+      if (form) return form.querySelector('input').focus();
+      form = el('form', 'c');
+      var label = el('label', '', S.wrong), say = el('input'), go = el('button', '', S.rate);
+      say.maxLength = 500;
+      go.type = 'submit';
+      label.append(say);
+      form.append(label, go);
+      form.onsubmit = function (e) {
+        e.preventDefault();
+        if (say.value.trim()) send('down', say.value.trim());
+        close(true);
+      };
+      say.addEventListener('keydown', function (e) { // Escape closes this box, not the chat
+        if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(true); }
+      });
+      box.after(form);
+      say.focus();
+    }
+    mark(entry.f);
+    box.append(note);
+    rated[entry.u] = { entry: entry, mark: mark, note: note };
+    b.append(box);
   }
 
   // ---- tokens: minted on first open, refreshed before expiry and on every reconnect ----
@@ -338,6 +474,7 @@
         clearInterval(pingTimer);
         pingTimer = setInterval(function () { if (wanted()) raw({ action: 'ping' }); }, PING_MS);
         refreshSoon();
+        raw({ action: 'ping' }); // the server answers with any staff replies kept while we were away
         rawQueue.splice(0).forEach(raw);
         if (active) sendActive(); // never acknowledged: resend with the same id (idempotent server-side)
         pump();
@@ -391,8 +528,7 @@
     text = text.trim();
     if (!text) return;
     var b = bubble('v q', text);
-    remember('v', text);
-    queue.push({ id: uuid(), text: text, b: b, tries: 0 });
+    queue.push({ id: uuid(), text: text, b: b, tries: 0, entry: remember('v', text) });
     pump();
   }
   function pump() {
@@ -453,9 +589,8 @@
       turn(f.turn);
     } else if (type === 'delta' && typeof f.text === 'string') {
       t = turn(f.turn);
-      if (!t.text) t.b.className = 'm a';
       t.text += f.text;
-      t.b.textContent = t.text;
+      render(t.b, settled(t.text)); // Markdown as it streams, never its raw markers
       scroll();
     } else if (type === 'retract') {
       if (t && t.b) { t.b.remove(); t.b = null; t.text = ''; }
@@ -463,16 +598,38 @@
       t = turn(f.turn);
       var text = String((type === 'clarify' ? f.question : type === 'answer' ? f.text : f.message) || '');
       assistantText(t.b, text, type === 'answer' && f.citations);
-      remember('a', text, type === 'answer' ? f.citations : 0);
+      var entry = remember('a', text, type === 'answer' ? f.citations : 0, type === 'answer' ? { u: f.turn } : {});
+      if (type === 'answer') thumbs(t.b, entry);
       if (type === 'clarify') options(t.b, f.options);
       if (type === 'handoff') {
-        if (t.form && !f.ask_contact) { t.form.remove(); contactPending = null; }
-        if (f.ask_contact && !t.form) t.b.append(t.form = contactForm(f.turn));
+        if (t.form && !f.ask_contact) {
+          var lost = !root.activeElement || t.form.contains(root.activeElement);
+          t.form.remove();
+          t.form = contactPending = null;
+          if (lost) input.focus(); // focus was in the form: back to the question box, not the page body
+        }
+        if (f.ask_contact && !t.form) {
+          t.b.append(t.form = contactForm(f.turn));
+          t.form.scrollIntoView({ block: 'nearest' });
+          t.form.querySelector('input').focus();
+        }
       }
       t.text = text;
       t.b = null; // the turn's next frame (e.g. contact saved) gets a bubble of its own
       if (f.turn === (active && active.turn)) finish();
       else scroll();
+    } else if (type === 'feedback_saved' && rated[f.turn]) {
+      var r = rated[f.turn];
+      r.entry.f = f.rating;
+      save();
+      r.mark(f.rating);
+      r.note.textContent = '';
+      r.note.textContent = S.thanks; // inside the live log: announced
+    } else if (type === 'staff' && typeof f.text === 'string') {
+      var id = String(f.id || '');
+      if (id && state.log.some(function (i) { return i.i === id; })) return; // shown already
+      staffText(String(f.name || ''), f.text);
+      remember('s', f.text, 0, { n: String(f.name || ''), i: id });
     } else if (type === 'error') {
       onError(f);
     }
@@ -488,7 +645,14 @@
         active.sent = false;
         return ws.close();
       }
-      active.b.classList.remove('q');
+      if (f.code === 'rate_limited' || f.code === 'too_long') { // not sent after all: give the text back
+        var i = state.log.lastIndexOf(active.entry);
+        if (i >= 0) state.log.splice(i, 1);
+        save();
+        active.b.remove();
+        if (!input.value) { input.value = active.text; grow(); }
+        input.focus();
+      } else active.b.classList.remove('q');
       finish();
     }
     if (contactPending) { contactPending.disabled = false; contactPending = null; }
