@@ -8,7 +8,7 @@ DEMO_STAMP := $(VENV)/.demo-stamp
 STAMP := $(VENV)/.installed-stamp
 DOCS ?= examples/help-center
 
-.PHONY: demo test lint install bench clean chromium
+.PHONY: demo test lint install bench clean chromium axe
 CHROMIUM ?= /usr/bin/chromium
 
 $(VENV)/bin/python:
@@ -46,11 +46,25 @@ chromium:
 	  [ -x $(CHROMIUM) ] || { echo "error: chromium installed but $(CHROMIUM) is missing" >&2; exit 1; }; \
 	fi
 
-test: $(STAMP) lint chromium
+# axe-core (the accessibility checks of the browser tests) from npm, pinned by tests/browser/package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "Installing Debian's npm for the browser tests' axe-core"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	  else echo "error: npm is missing; run 'apt-get install -y npm' as root" >&2; exit 1; fi; \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y npm || exit 1; \
+	fi
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+test: $(STAMP) lint chromium $(AXE)
 	CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: $(STAMP)
 	for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .assistant .pytest_cache .ruff_cache
+	rm -rf $(VENV) .assistant .pytest_cache .ruff_cache tests/browser/node_modules

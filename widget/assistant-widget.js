@@ -215,12 +215,12 @@
     'line-height:1.3}.fb [aria-pressed=true]{border-color:var(--ln);background:var(--bb)}' +
     '.st{margin:0;padding:4px 14px;font-size:13px;color:var(--mu)}' +
     '.f{display:flex;gap:6px;align-items:flex-end;padding:10px;border-top:1px solid var(--bd)}' +
-    '.f textarea{flex:1;resize:none;max-height:120px;min-height:40px}' +
+    '.f textarea{flex:1;resize:none;max-height:120px;min-height:44px}' +
     '.f button{height:40px;padding:0 14px;border-radius:8px;border:0;background:var(--a);color:var(--at);' +
     'cursor:pointer;font-weight:600}.f .k{background:var(--bb);color:var(--fg);border:1px solid var(--bd)}' +
     '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
     '@media (max-width:480px){.p{inset:0!important;width:100%;height:100%;border-radius:0;border:0}' +
-    'textarea,input{font-size:16px!important}.x,.f button,.o button,.c button,.fb button{min-width:44px;min-height:44px}' +
+    'textarea,input{font-size:16px!important}.x,.f>*,.o button,.c button,.fb button{min-width:44px;min-height:44px}' +
     '.src li a{display:inline-flex;align-items:center;min-height:44px}}' +
     '@media (prefers-reduced-motion:no-preference){.p{animation:in .18s ease-out}.log{scroll-behavior:smooth}' +
     '.t::after{animation:b 1s steps(4) infinite}@keyframes in{from{opacity:0;transform:translateY(12px)}}' +
@@ -375,7 +375,10 @@
       var x = el('button', '', face);
       x.type = 'button';
       x.setAttribute('aria-label', label);
-      x.onclick = function () { send(rating); if (rating === 'down') ask(); else close(false); };
+      x.onclick = function () {
+        if (x.getAttribute('aria-pressed') !== 'true') send(rating);
+        if (rating === 'down') ask(); else close(false);
+      };
       box.append(x);
       return x;
     }

@@ -413,6 +413,13 @@ def test_hostile_document_text_never_reaches_the_visitor(hostile_server: Server,
     assert pixel.hits == [] and not [u for u in wp.requests if "/pixel" in u]
 
 
+def test_widget_stays_within_its_12_kb_gzip_budget() -> None:
+    import gzip
+
+    size = len(gzip.compress((ROOT / "widget" / "assistant-widget.js").read_bytes(), compresslevel=9))
+    assert size <= 12 * 1024, f"the widget is {size} bytes gzipped, over its 12 KB budget"
+
+
 def test_widget_source_has_no_html_injection_sinks() -> None:
     source = (ROOT / "widget" / "assistant-widget.js").read_text("utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
