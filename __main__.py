@@ -117,7 +117,8 @@ widget = WidgetHosting("widget", WidgetHostingArgs(
         greeting=cfg.get("greeting") or DEFAULT_GREETING, title=cfg.get("widget_title") or "",
         placeholder=cfg.get("widget_placeholder") or "", accent=cfg.get("widget_accent") or "",
         position=cfg.get("widget_position") or "", open_on_load=cfg.get_bool("widget_open") is True,
-        strings=cfg.get_object("widget_strings") or {})), opts=opts)
+        strings=cfg.get_object("widget_strings") or {}, history=cfg.get("widget_history") or "",
+        history_days=cfg.get_int("widget_history_days") or 0)), opts=opts)
 Schedules("schedules", SchedulesArgs(
     account=account, timezone=cfg.get("timezone") or "Asia/Singapore", dlq_arn=messaging.dlq.arn, schedules=[
         ScheduleSpec("kb-sync-every-5-min", fns["fn-kb-sync"], "rate(5 minutes)", {"job": "kb-sync"}),

@@ -39,11 +39,15 @@ class WidgetOptions:
     position: str = ""  # "left" or "right"
     open_on_load: bool = False
     strings: Mapping[str, str] = field(default_factory=dict)  # any of the widget's strings, e.g. another language
+    history: str = ""  # "local": the conversation follows the visitor across tabs and visits (localStorage)
+    history_days: int = 0  # how long such a conversation is kept (the widget's default: 7)
 
     def __post_init__(self) -> None:
         # A typo here would silently give the default; the owner should hear about it at `pulumi up`.
         if self.position not in ("", "left", "right"):
             raise ValueError(f"widget_position must be 'left' or 'right', not {self.position!r}")
+        if self.history not in ("", "local", "tab"):
+            raise ValueError(f"widget_history must be 'local' or 'tab', not {self.history!r}")
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.strings.items()):
             raise ValueError("widget_strings must map string names to string texts")
 
@@ -51,7 +55,9 @@ class WidgetOptions:
         attrs = [("data-title", self.title), ("data-greeting", self.greeting), ("data-placeholder", self.placeholder),
                  ("data-accent", self.accent), ("data-position", self.position),
                  ("data-open", "true" if self.open_on_load else ""),
-                 ("data-strings", json.dumps(dict(self.strings), ensure_ascii=False) if self.strings else "")]
+                 ("data-strings", json.dumps(dict(self.strings), ensure_ascii=False) if self.strings else ""),
+                 ("data-history", "local" if self.history == "local" else ""),
+                 ("data-history-days", str(self.history_days) if self.history_days else "")]
         return [(name, value) for name, value in attrs if value]
 
 

@@ -100,13 +100,13 @@
     });
     parent.append(text.slice(last));
   }
-  // Pipe tables: a header row, a |---|:--:| separator, body rows; inside a labelled, scrollable region.
+  // Pipe tables (header, |---|:-:| separator, rows) in a labelled, scrollable region.
   var SEP = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
   function cells(line) { return line.trim().replace(/^\||\|$/g, '').split('|').map(function (c) { return c.trim(); }); }
   function table(rows, parent) {
     var box = parent.appendChild(el('div', 'tw')), t = box.appendChild(el('table')), body = null;
     var align = cells(rows[1]).map(function (c) { return /^:-+:$/.test(c) ? 'center' : /-:$/.test(c) ? 'right' : ''; });
-    box.tabIndex = 0; // scrollable by keyboard when wider than the panel
+    box.tabIndex = 0; // scrollable by keyboard
     box.setAttribute('role', 'region');
     box.setAttribute('aria-label', S.table);
     rows.forEach(function (row, i) {
@@ -153,8 +153,8 @@
       if (rows) table(rows, parent);
     });
   }
-  // The part of a streaming answer to show: no marker whose pair has not come (unclosed ** __ ` * dropped,
-  // [link](… as its text); a bare list/heading marker, or table rows before their separator, wait.
+  // What of a streaming answer to show: no marker whose pair has not come (** __ ` * dropped, [link](… as
+  // text); a bare list/heading marker, or table rows before their separator, wait.
   function settled(text) {
     var cut = text.lastIndexOf('\n\n') + 1, head = text.slice(0, cut), lines = text.slice(cut).split('\n');
     if (/^\s*([-*+]|\d+[.)]|#{1,6})?\s*$/.test(lines[lines.length - 1])) lines.pop();
@@ -228,8 +228,8 @@
 
   var host = document.createElement('assistant-widget');
   var root = host.attachShadow({ mode: 'open' });
-  // A constructed stylesheet is CSSOM, not an inline <style>, so a host page whose Content-Security-Policy has
-  // no style-src 'unsafe-inline' still styles the widget; browsers without it get the <style> element.
+  // A constructed stylesheet is CSSOM, not an inline <style>: a page whose CSP lacks style-src 'unsafe-inline'
+  // still styles the widget; browsers without it get the <style> element.
   var style = null;
   try {
     var sheet = new CSSStyleSheet();
@@ -329,7 +329,7 @@
     box.append(ul);
     parent.append(box);
   }
-  // Rendered once per distinct text: the final frame does not re-flow what the stream already showed.
+  // Rendered once per text: the final frame does not re-flow what the stream showed.
   function render(b, text) {
     b.className = 'm a md';
     if (b.shown === text) return;
@@ -477,7 +477,7 @@
         clearInterval(pingTimer);
         pingTimer = setInterval(function () { if (wanted()) raw({ action: 'ping' }); }, PING_MS);
         refreshSoon();
-        raw({ action: 'ping' }); // the server answers with any staff replies kept while we were away
+        raw({ action: 'ping' }); // answered with staff replies kept while we were away
         rawQueue.splice(0).forEach(raw);
         if (active) sendActive(); // never acknowledged: resend with the same id (idempotent server-side)
         pump();
@@ -626,7 +626,6 @@
       r.entry.f = f.rating;
       save();
       r.mark(f.rating);
-      r.note.textContent = '';
       r.note.textContent = S.thanks; // inside the live log: announced
     } else if (type === 'staff' && typeof f.text === 'string') {
       var id = String(f.id || '');
