@@ -5,16 +5,14 @@ focus, a rate-limited question given back, phones, history across tabs, and axe 
 from __future__ import annotations
 
 import json
-import re
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.local_stack import Server, start_server
+from tests.e2e.local_stack import Server, staff_reply, start_server
 
 from .conftest import ROOT, MakePage, OwnerSite
 from .widget_page import WidgetPage, wait_until
@@ -128,14 +126,6 @@ def test_thumbs_and_the_optional_comment(roomy_server: Server, make_page: MakePa
 # -- staff reply from Slack ---------------------------------------------------------------------------
 
 
-def reply_url(server: Server) -> str:
-    for line in list(server.lines):
-        m = re.search(r"staff replies: POST (\S+)", line)
-        if m:
-            return m.group(1)
-    raise AssertionError("no staff reply URL printed")
-
-
 def notice_ts(server: Server, page: Any, turn_text: str) -> str:
     def find() -> str:
         for p in sorted((server.state_dir / "outbox").glob("*-slack-*.json")):
@@ -145,13 +135,6 @@ def notice_ts(server: Server, page: Any, turn_text: str) -> str:
         return ""
 
     return wait_until(page, find, what="the hand-off notice in the outbox")
-
-
-def staff_says(server: Server, thread: str, text: str) -> None:
-    req = urllib.request.Request(reply_url(server), data=json.dumps({"thread": thread, "text": text}).encode(),
-                                 method="POST", headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        assert r.status == 200
 
 
 def test_a_staff_reply_appears_and_the_contact_form_takes_focus(roomy_server: Server, make_page: MakePage) -> None:
@@ -173,7 +156,8 @@ def test_a_staff_reply_appears_and_the_contact_form_takes_focus(roomy_server: Se
     expect(wp.loc("textarea")).to_be_focused()  # not the page body
 
     thread = notice_ts(server, wp.page, question)
-    staff_says(server, thread, "Hi, I'm **Ana** from support. Your [order page](https://help.example/orders).")
+    said = "Hi, I'm **Ana** from support. Your [order page](https://help.example/orders)."
+    assert staff_reply(server, thread, said) == 200
     staff = wp.loc(".m.sf")
     expect(staff).to_have_count(1)
     expect(staff.locator(".n")).to_have_text("Staff")
@@ -317,7 +301,7 @@ def test_axe_finds_no_violations_in_any_state(roomy_server: Server, make_page: M
     question = f"I want to talk to a person {time.monotonic_ns()}"
     wp.ask_and_wait(question)
     assert axe_violations(wp) == [], "the hand-off contact form"
-    staff_says(server, notice_ts(server, wp.page, question), "Hello from support.")
+    assert staff_reply(server, notice_ts(server, wp.page, question), "Hello from support.") == 200
     expect(wp.loc(".m.sf")).to_have_count(1)
     assert axe_violations(wp) == [], "a staff reply"
     wp.page.emulate_media(color_scheme="dark")

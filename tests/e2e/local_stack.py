@@ -126,3 +126,20 @@ def admin(server: Server, method: str, path: str, *, headers: dict[str, str] | N
             return e.code, json.loads(raw) if raw else {}
         except ValueError:
             return e.code, {"text": raw.decode("utf-8", "replace")}
+
+
+def staff_reply_url(server: Server) -> str:
+    """The gateway's staff-reply route (it prints it at start, with the run's secret token in the path)."""
+    for line in list(server.lines):
+        m = re.search(r"staff replies: POST (\S+)", line)
+        if m:
+            return m.group(1)
+    raise AssertionError("the server did not print the staff reply URL")
+
+
+def staff_reply(server: Server, thread: str, text: str) -> int:
+    """A staff member answers in the hand-off's Slack thread (signed and delivered like Slack's event)."""
+    req = urllib.request.Request(staff_reply_url(server), data=json.dumps({"thread": thread, "text": text}).encode(),
+                                 method="POST", headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .local_stack import Server, ask, connect, http, recv, start_server
+from .local_stack import Server, ask, connect, http, recv, staff_reply, staff_reply_url, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -43,21 +42,6 @@ def wait_post(server: Server, match: Any, timeout: float = 15) -> dict[str, Any]
             return found[-1]
         time.sleep(0.1)
     raise AssertionError(f"no such Slack post: {slack_posts(server)}")
-
-
-def reply_url(server: Server) -> str:
-    for line in list(server.lines):
-        m = re.search(r"staff replies: POST (\S+)", line)
-        if m:
-            return m.group(1)
-    raise AssertionError("the server did not print the staff reply URL")
-
-
-def staff_reply(server: Server, thread: str, text: str) -> int:
-    req = urllib.request.Request(reply_url(server), data=json.dumps({"thread": thread, "text": text}).encode(),
-                                 method="POST", headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status
 
 
 async def until(ws: Any, kind: str) -> dict[str, Any]:
@@ -113,7 +97,7 @@ def test_forged_events_are_refused(server: Server) -> None:
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=10)
     assert e.value.code == 401
-    wrong = reply_url(server).replace("/local-slack/", "/local-slack/x")
+    wrong = staff_reply_url(server).replace("/local-slack/", "/local-slack/x")
     req = urllib.request.Request(wrong, data=b'{"thread": "1.1", "text": "hi"}', method="POST")
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=10)

@@ -327,6 +327,18 @@ def test_a_mistyped_widget_position_stops_the_deploy() -> None:
         WidgetOptions(position="centre")
 
 
+def test_widget_history_reaches_the_snippet_and_a_typo_stops_the_deploy() -> None:
+    from infra.widget import WidgetOptions, embed_snippet
+
+    snippet = embed_snippet("https://cdn.example/w.js", "https://api.example/token",
+                            WidgetOptions(history="local", history_days=3))
+    assert 'data-history="local"' in snippet and 'data-history-days="3"' in snippet
+    assert "data-history" not in embed_snippet("https://cdn.example/w.js", "https://api.example/token",
+                                               WidgetOptions(history="tab"))
+    with pytest.raises(ValueError, match="widget_history"):
+        WidgetOptions(history="forever")
+
+
 def test_widget_is_served_through_cloudfront_with_oac(stack: StackRun) -> None:
     obj = stack.one("aws:s3/bucketObjectv2:BucketObjectv2", "widget-js").inputs
     assert obj["key"] == "assistant-widget.js" and obj["contentType"].startswith("text/javascript")
