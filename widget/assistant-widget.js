@@ -15,7 +15,7 @@
   var TOKEN_URL = new URL(D.tokenUrl, location.href).href;
   var KEY = 'assistant-widget:' + TOKEN_URL;
   var PING_MS = 5 * 60 * 1000; // API Gateway drops sockets idle for 10 minutes
-  var WATCHDOG_MS = 60 * 1000; // an answer lost with a dropped socket must not block the composer forever
+  var WATCHDOG_MS = 60 * 1000; // a lost answer must not block the composer forever
   var EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
   // Every visible or spoken string; override any of them with data-strings='{"send":"Senden",…}'.
@@ -34,10 +34,10 @@
     up: 'Helpful', down: 'Not helpful', wrong: 'What was wrong? (optional)', rate: 'Send', thanks: 'Thanks for the feedback.',
     staff: 'Staff', table: 'Table'
   };
-  try { Object.assign(S, JSON.parse(D.strings || '{}')); } catch (e) { /* bad JSON: keep the defaults */ }
+  try { Object.assign(S, JSON.parse(D.strings || '{}')); } catch (e) { /* bad JSON: the defaults */ }
   ['title', 'greeting', 'placeholder'].forEach(function (k) { if (D[k]) S[k] = D[k]; });
 
-  // ---- state kept across page navigations (this tab, or with data-history="local" every tab) ----
+  // ---- state kept across pages (this tab; every tab with data-history="local") ----
   var LOCAL = D.history === 'local', DAYS = (parseFloat(D.historyDays) || 7) * 864e5;
   var state = load();
   function store() {
@@ -45,7 +45,7 @@
   }
   function load() {
     var s = null;
-    try { s = JSON.parse(store().getItem(KEY)); } catch (e) { /* storage off or garbage: start afresh */ }
+    try { s = JSON.parse(store().getItem(KEY)); } catch (e) { /* off or garbage: afresh */ }
     s = s && typeof s === 'object' ? s : {};
     if (LOCAL && !(s.at > Date.now() - DAYS)) s = {}; // a kept conversation expires
     s.log = Array.isArray(s.log) ? s.log : [];
@@ -79,24 +79,20 @@
     return a;
   }
 
-  // Tiny Markdown subset → DOM: paragraphs, -/*/1. lists, # headings (as bold), **bold**, *italic*,
-  // `code`, [text](http…) links (a target may hold one pair of parentheses). ![alt](url) images become
-  // their alt text: no request ever leaves; a link whose URL is not http(s) is its text alone.
+  // Markdown subset → DOM: paragraphs, lists, # headings (bold), **bold**, *italic*, `code`, pipe tables,
+  // [text](http…) links (one pair of parentheses allowed). Images and non-http(s) links are their text alone.
   var INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\b_([^_]+)_\b|(!?)\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s[^)]*)?\)/g;
   function inline(text, parent) {
-    var last = 0, m;
-    INLINE.lastIndex = 0;
-    var parts = [];
-    while ((m = INLINE.exec(text))) { parts.push([m.index, INLINE.lastIndex, m.slice()]); }
-    parts.forEach(function (p) {
-      var g = p[2], u;
-      parent.append(text.slice(last, p[0]));
-      last = p[1];
-      if (g[1]) parent.append(el('code', '', g[1]));
-      else if (g[2] || g[3]) inline(g[2] || g[3], parent.appendChild(el('strong')));
-      else if (g[4] || g[5]) inline(g[4] || g[5], parent.appendChild(el('em')));
-      else if (g[6] || !(u = safeUrl(g[8]))) parent.append(g[7]);
-      else parent.append(link(u, g[7] || u));
+    var last = 0; // replace() finds all matches before calling back: recursion is safe
+    text.replace(INLINE, function (all, code, b1, b2, i1, i2, img, label, url, at) {
+      var u;
+      parent.append(text.slice(last, at));
+      last = at + all.length;
+      if (code) parent.append(el('code', '', code));
+      else if (b1 || b2) inline(b1 || b2, parent.appendChild(el('strong')));
+      else if (i1 || i2) inline(i1 || i2, parent.appendChild(el('em')));
+      else if (img || !(u = safeUrl(url))) parent.append(label);
+      else parent.append(link(u, label || u));
     });
     parent.append(text.slice(last));
   }
@@ -120,9 +116,13 @@
       });
     });
   }
+  // By block: one shown before with the same text keeps its nodes (a stream renders its tail only).
   function markdown(text, parent) {
+    var done = parent.mb || (parent.mb = []), k = 0;
     String(text).replace(/\r\n?/g, '\n').split(/\n{2,}/).forEach(function (block) {
-      var list = null, item = null, para = null, lines = block.split('\n'), rows = null;
+      if (done[k] && done[k][0] === block) return k++;
+      drop(done.splice(k));
+      var list = null, item = null, para = null, lines = block.split('\n'), rows = null, n0 = parent.childNodes.length;
       lines.forEach(function (line, n) {
         var m = /^\s*(?:[-*+]|(\d+)[.)])\s+(.*)$/.exec(line), h = /^#{1,6}\s+(.*)$/.exec(line);
         if (rows) {
@@ -151,10 +151,13 @@
         }
       });
       if (rows) table(rows, parent);
+      done[k++] = [block, [].slice.call(parent.childNodes, n0)];
     });
+    drop(done.splice(k));
   }
-  // What of a streaming answer to show: no marker whose pair has not come (** __ ` * dropped, [link](… as
-  // text); a bare list/heading marker, or table rows before their separator, wait.
+  function drop(blocks) { blocks.forEach(function (b) { b[1].forEach(function (n) { n.remove(); }); }); }
+  // A streaming answer without unpaired markers (** __ ` * dropped, [link](… as text); a bare list or
+  // heading marker, or table rows before their separator, wait.
   function settled(text) {
     var cut = text.lastIndexOf('\n\n') + 1, head = text.slice(0, cut), lines = text.slice(cut).split('\n');
     if (/^\s*([-*+]|\d+[.)]|#{1,6})?\s*$/.test(lines[lines.length - 1])) lines.pop();
@@ -176,13 +179,13 @@
   var STYLE = ':host{all:initial!important;display:block!important}' +
     '*{box-sizing:border-box}[hidden]{display:none!important}' +
     '.w{--a:#1d6b4f;--at:#fff;--bg:#fff;--fg:#1f2328;--mu:#59636e;--bb:#eef1f3;--bd:#d0d7de;--ln:var(--a);' +
-    '--ib:#7d8691;--ring:#0b57d0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg)}' +
+    '--ib:#7d8691;--ring:#0b57d0;font:15px/1.45 system-ui,"Segoe UI",Roboto,sans-serif;color:var(--fg)}' +
     '@media (prefers-color-scheme:dark){.w{--bg:#1b1f24;--fg:#e6edf3;--mu:#a4adb8;--bb:#2a3038;--bd:#444c56;' +
     '--ln:#8fd8b8;--ib:#8b949e;--ring:#8ab4f8}}' +
-    'button,input,textarea{font:inherit;color:inherit}' +
+    'button,input,textarea{font:inherit;color:inherit}button{cursor:pointer}' +
     ':focus-visible{outline:3px solid var(--ring);outline-offset:2px}' +
     '.l{position:fixed;bottom:20px;right:20px;z-index:2147483000;width:56px;height:56px;border-radius:50%;' +
-    'border:0;background:var(--a);color:var(--at);cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;' +
+    'border:0;background:var(--a);color:var(--at);box-shadow:0 4px 14px #0004;display:grid;' +
     'place-items:center}.l svg{width:28px;height:28px;fill:currentColor}' +
     '.p{position:fixed;bottom:20px;right:20px;z-index:2147483001;width:380px;height:min(620px,calc(100vh - 40px));' +
     'display:flex;flex-direction:column;background:var(--bg);border:1px solid var(--bd);border-radius:14px;' +
@@ -191,7 +194,7 @@
     '.hd{display:flex;align-items:center;gap:8px;padding:10px 10px 10px 16px;background:var(--a);color:var(--at)}' +
     'h2{flex:1;margin:0;font-size:16px;font-weight:600}' +
     '.x{width:36px;height:36px;border:0;border-radius:8px;background:transparent;color:inherit;font-size:24px;' +
-    'line-height:1;cursor:pointer}.x:focus-visible{outline-color:currentColor;outline-offset:-3px}' +
+    'line-height:1}.x:focus-visible{outline-color:currentColor;outline-offset:-3px}' +
     '.log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px}' +
     '.m{max-width:88%;padding:8px 12px;border-radius:12px;background:var(--bb);overflow-wrap:anywhere;' +
     'white-space:pre-wrap}.m.md{white-space:normal}' +
@@ -202,25 +205,27 @@
     'a{color:var(--ln)}.src{margin-top:8px;font-size:13px;color:var(--mu)}.src ul{margin:2px 0 0}' +
     '.o{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}' +
     '.o button,.c button{border:1px solid var(--ln);background:var(--bg);color:var(--ln);border-radius:16px;' +
-    'padding:4px 12px;cursor:pointer}.o button:disabled{opacity:.55;cursor:default}' +
-    '.c{display:grid;gap:6px;margin-top:8px;white-space:normal}.c label{font-size:13px;display:grid;gap:2px}' +
+    'padding:4px 12px}.o button:disabled{opacity:.55;cursor:default}' +
+    '.c,fieldset{display:grid;gap:6px}.c{margin-top:8px;white-space:normal}.c label{font-size:13px;display:grid;' +
+    'gap:2px}fieldset{border:0;padding:0;margin:0;min-width:0}' +
     '.c input,.c textarea,.f textarea{background:var(--bg);border:1px solid var(--ib);border-radius:8px;' +
     'padding:6px 8px;width:100%}.c button{justify-self:start;background:var(--a);color:var(--at)}' +
     '.t::after{content:"…";letter-spacing:2px}' +
     '.tw{overflow-x:auto;margin:0 0 .5em}.tw table{border-collapse:collapse;font-size:13px}' +
-    '.tw th,.tw td{border:1px solid var(--bd);padding:3px 6px;text-align:left;vertical-align:top}' +
-    '.sf.m{border-left:3px solid var(--a)}.sf .n{display:block;font-weight:600;font-size:13px}' +
+    'th,td{border:1px solid var(--bd);padding:3px 6px;text-align:left;vertical-align:top}' +
+    '.sf{border-left:3px solid var(--a)}.sf .n{display:block;font-weight:600;font-size:13px}' +
     '.fb{display:flex;align-items:center;gap:4px;margin-top:6px;font-size:13px;color:var(--mu)}' +
-    '.fb button{border:1px solid var(--bd);background:var(--bg);border-radius:8px;padding:2px 8px;cursor:pointer;' +
+    '.fb button{border:1px solid var(--bd);background:var(--bg);border-radius:8px;padding:2px 8px;' +
     'line-height:1.3}.fb [aria-pressed=true]{border-color:var(--ln);background:var(--bb)}' +
     '.st{margin:0;padding:4px 14px;font-size:13px;color:var(--mu)}' +
     '.f{display:flex;gap:6px;align-items:flex-end;padding:10px;border-top:1px solid var(--bd)}' +
     '.f textarea{flex:1;resize:none;max-height:120px;min-height:44px}' +
     '.f button{height:40px;padding:0 14px;border-radius:8px;border:0;background:var(--a);color:var(--at);' +
-    'cursor:pointer;font-weight:600}.f .k{background:var(--bb);color:var(--fg);border:1px solid var(--bd)}' +
+    'font-weight:600}.f .k{background:var(--bb);color:var(--fg);border:1px solid var(--bd)}' +
     '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}' +
     '@media (max-width:480px){.p{inset:0!important;width:100%;height:100%;border-radius:0;border:0}' +
-    'textarea,input{font-size:16px!important}.x,.f>*,.o button,.c button,.fb button{min-width:44px;min-height:44px}' +
+    'textarea,input{font-size:16px!important}.x,.f>*,.o button,.c button,.fb button,.c input{min-width:44px;' +
+    'min-height:44px}' +
     '.src li a{display:inline-flex;align-items:center;min-height:44px}}' +
     '@media (prefers-reduced-motion:no-preference){.p{animation:in .18s ease-out}.log{scroll-behavior:smooth}' +
     '.t::after{animation:b 1s steps(4) infinite}@keyframes in{from{opacity:0;transform:translateY(12px)}}' +
@@ -228,8 +233,7 @@
 
   var host = document.createElement('assistant-widget');
   var root = host.attachShadow({ mode: 'open' });
-  // A constructed stylesheet is CSSOM, not an inline <style>: a page whose CSP lacks style-src 'unsafe-inline'
-  // still styles the widget; browsers without it get the <style> element.
+  // Constructed CSSOM, not <style>: works under a CSP without style-src 'unsafe-inline'.
   var style = null;
   try {
     var sheet = new CSSStyleSheet();
@@ -238,7 +242,6 @@
   } catch (e) { style = el('style', '', STYLE); }
   var wrap = el('div', 'w' + (D.position === 'left' ? ' left' : ''));
   var launcher = el('button', 'l');
-  launcher.type = 'button';
   launcher.setAttribute('aria-label', S.open);
   launcher.setAttribute('aria-expanded', 'false');
   launcher.setAttribute('aria-controls', 'wa-panel');
@@ -261,10 +264,9 @@
   var title = el('h2', '', S.title);
   title.id = 'wa-title';
   var closeBtn = el('button', 'x', '×');
-  closeBtn.type = 'button';
   closeBtn.setAttribute('aria-label', S.close);
   head.append(title, closeBtn);
-  // The one live region: polite, and aria-busy while an answer streams so it is read once, complete.
+  // The one live region: polite; aria-busy while streaming, so an answer is read once, complete.
   var log = el('div', 'log');
   log.setAttribute('role', 'log');
   log.setAttribute('aria-live', 'polite');
@@ -276,7 +278,7 @@
   var input = el('textarea');
   input.id = 'wa-q';
   input.rows = 1;
-  input.maxLength = 1000; // the server's limit; longer text would only earn a too_long error
+  input.maxLength = 1000; // the server's limit
   input.placeholder = S.placeholder;
   input.setAttribute('aria-label', S.label);
   var stopBtn = el('button', 'k', S.stop);
@@ -294,7 +296,7 @@
     wrap.style.setProperty('--a', D.accent);
     wrap.style.setProperty('--at', readableOn(D.accent));
   }
-  // Black or white text, whichever contrasts more with the owner's accent colour (WCAG luminance).
+  // Black or white, whichever contrasts more with the accent (WCAG luminance).
   function readableOn(color) {
     var c = document.createElement('canvas').getContext('2d');
     c.fillStyle = color; // reads back normalised: "#rrggbb" or "rgba(r, g, b, a)"
@@ -332,10 +334,7 @@
   // Rendered once per text: the final frame does not re-flow what the stream showed.
   function render(b, text) {
     b.className = 'm a md';
-    if (b.shown === text) return;
-    b.shown = text;
-    b.textContent = '';
-    markdown(text, b);
+    if (b.shown !== text) markdown(b.shown = text, b);
   }
   function assistantText(b, text, citations) {
     render(b, text);
@@ -367,13 +366,12 @@
     scroll();
   }
 
-  // 👍 / 👎 under an answer; 👎 also opens "what was wrong?" (optional, sent as a second rating).
-  var rated = {};
+  // 👍 / 👎 under an answer; 👎 also opens an optional comment, sent as a second rating.
+  var rated = {}, rater = null; // by turn; the last sent (an error reverts it)
   function thumbs(b, entry) {
-    var box = el('div', 'fb'), form = null, note = el('span', 'sr');
+    var box = el('div', 'fb'), form = null, say = null, note = el('span', 'sr');
     function button(face, label, rating) {
       var x = el('button', '', face);
-      x.type = 'button';
       x.setAttribute('aria-label', label);
       x.onclick = function () {
         if (x.getAttribute('aria-pressed') !== 'true') send(rating);
@@ -392,45 +390,54 @@
       if (comment) frame.comment = comment;
       mark(rating);
       raw(frame);
+      rater = me;
     }
     function close(refocus) {
-      if (form) { form.remove(); form = null; }
+      if (form) { form.remove(); form = say = null; }
       if (refocus) down.focus();
     }
     function ask() {
-      if (form) return form.querySelector('input').focus();
+      if (form) return say.focus();
       form = el('form', 'c');
-      var label = el('label', '', S.wrong), say = el('input'), go = el('button', '', S.rate);
+      var label = el('label', '', S.wrong), go = el('button', '', S.rate);
+      say = el('input');
       say.maxLength = 500;
-      go.type = 'submit';
       label.append(say);
       form.append(label, go);
       form.onsubmit = function (e) {
         e.preventDefault();
-        if (say.value.trim()) send('down', say.value.trim());
-        close(true);
+        if (!say.value.trim()) return close(true);
+        say.readOnly = true; // until stored; an error hands it back
+        send('down', say.value.trim());
       };
-      say.addEventListener('keydown', function (e) { // Escape closes this box, not the chat
+      say.onkeydown = function (e) { // Escape closes this box, not the chat
         if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(true); }
-      });
+      };
       box.after(form);
       say.focus();
     }
+    // feedback_saved (its rating) or an error (nothing): show what the server has
+    var me = rated[entry.u] = function (saved) {
+      if (saved) { entry.f = saved; save(); note.textContent = S.thanks; } // in the live log: announced
+      mark(entry.f);
+      if (say && say.readOnly) { if (saved) close(form.contains(root.activeElement)); else say.readOnly = false; }
+    };
     mark(entry.f);
     box.append(note);
-    rated[entry.u] = { entry: entry, mark: mark, note: note };
     b.append(box);
   }
 
-  // ---- tokens: minted on first open, refreshed before expiry and on every reconnect ----
+  // ---- tokens: minted on first open, refreshed before expiry ----
   var tokenPromise = null, tokenUsed = false, refreshTimer = 0;
   function mint() {
     if (tokenPromise) return tokenPromise;
     var body = state.tok ? { previous: state.tok } : {};
     tokenPromise = post(body).catch(function (e) {
-      // The old token is no good any more (too old, key rotated): start a fresh session instead.
-      if (body.previous && (e.status === 400 || e.status === 401)) return post({});
-      throw e;
+      if (!body.previous || e.status !== 400 && e.status !== 401) throw e;
+      // Too old or the key rotated: a new session, whose turns are not the old answers' to rate.
+      state.log.forEach(function (i) { i.u = 0; });
+      log.querySelectorAll('.fb').forEach(function (n) { n.remove(); });
+      return post({});
     }).then(function (t) {
       state.tok = t.token;
       state.ws = t.ws_url;
@@ -441,7 +448,7 @@
     }).finally(function () { tokenPromise = null; });
     return tokenPromise;
   }
-  // While connected, keep a fresh token for the next reconnect: refresh at ~80% of its life (≤ 60 s early).
+  // Refresh at ~80% of the token's life (≤ 60 s early): a reconnect needs a fresh one.
   function refreshSoon() {
     var left = (state.exp - Date.now()) / 1000;
     clearTimeout(refreshTimer);
@@ -456,7 +463,7 @@
     });
   }
 
-  // ---- the socket: one at a time, reconnected with exponential backoff and jitter ----
+  // ---- the socket: one at a time, reconnected with backoff and jitter ----
   var ws = null, attempt = 0, retryTimer = 0, pingTimer = 0, everConnected = false, authFailures = 0;
   var queue = [], active = null, rawQueue = [], turns = {}, watchdog = 0;
   function wanted() { return !panel.hidden || active || queue.length || rawQueue.length; }
@@ -479,7 +486,7 @@
         refreshSoon();
         raw({ action: 'ping' }); // answered with staff replies kept while we were away
         rawQueue.splice(0).forEach(raw);
-        if (active) sendActive(); // never acknowledged: resend with the same id (idempotent server-side)
+        if (active) sendActive(); // unacknowledged: resend, same id (idempotent)
         pump();
       };
       sock.onmessage = function (e) {
@@ -495,7 +502,7 @@
     ws = null;
     clearInterval(pingTimer);
     clearTimeout(refreshTimer);
-    if (active && active.turn) { // its answer was addressed to the old connection and is gone
+    if (active && active.turn) { // its answer went to the old connection
       var t = turns[active.turn];
       if (t && t.b && !t.text) t.b.remove();
       note(S.lost);
@@ -525,7 +532,7 @@
     var h = Array.from(crypto.getRandomValues(new Uint8Array(16)), function (x, i) {
       return ((i === 6 ? x & 15 | 64 : i === 8 ? x & 63 | 128 : x) + 256).toString(16).slice(1);
     }).join('');
-    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+    return h.replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
   }
   function ask(text) {
     text = text.trim();
@@ -578,9 +585,8 @@
   }
   function onFrame(f) {
     var type = f.type, t = typeof f.turn === 'string' && turns[f.turn];
-    if (t && t.stopped) return; // the visitor stopped this turn: render nothing more of it
-    var mine = active && f.turn === active.turn;
-    if (mine) kick();
+    if (t && t.stopped && type !== 'staff') return; // stopped by the visitor: no more of it
+    if (active && f.turn === active.turn) kick();
     if (type === 'ack') {
       if (!active || f.id !== active.id) return;
       active.turn = f.turn;
@@ -599,17 +605,17 @@
       if (t && t.b) { t.b.remove(); t.b = null; t.text = ''; }
     } else if (type === 'answer' || type === 'clarify' || type === 'decline' || type === 'handoff') {
       t = turn(f.turn);
-      var text = String((type === 'clarify' ? f.question : type === 'answer' ? f.text : f.message) || '');
-      assistantText(t.b, text, type === 'answer' && f.citations);
-      var entry = remember('a', text, type === 'answer' ? f.citations : 0, type === 'answer' ? { u: f.turn } : {});
-      if (type === 'answer') thumbs(t.b, entry);
+      var A = type === 'answer', text = String((A ? f.text : type === 'clarify' ? f.question : f.message) || '');
+      assistantText(t.b, text, A && f.citations);
+      var entry = remember('a', text, A && f.citations, A && { u: f.turn });
+      if (A) thumbs(t.b, entry);
       if (type === 'clarify') options(t.b, f.options);
       if (type === 'handoff') {
         if (t.form && !f.ask_contact) {
           var lost = !root.activeElement || t.form.contains(root.activeElement);
           t.form.remove();
           t.form = contactPending = null;
-          if (lost) input.focus(); // focus was in the form: back to the question box, not the page body
+          if (lost) input.focus(); // to the question box, not the page body
         }
         if (f.ask_contact && !t.form) {
           t.b.append(t.form = contactForm(f.turn));
@@ -622,11 +628,7 @@
       if (f.turn === (active && active.turn)) finish();
       else scroll();
     } else if (type === 'feedback_saved' && rated[f.turn]) {
-      var r = rated[f.turn];
-      r.entry.f = f.rating;
-      save();
-      r.mark(f.rating);
-      r.note.textContent = S.thanks; // inside the live log: announced
+      rated[f.turn](f.rating);
     } else if (type === 'staff' && typeof f.text === 'string') {
       var id = String(f.id || '');
       if (id && state.log.some(function (i) { return i.i === id; })) return; // shown already
@@ -639,7 +641,7 @@
   function onError(f) {
     var msg = typeof f.message === 'string' && f.message ? f.message : S[f.code] || S.error;
     if (active && !active.turn) { // the server refused the message itself
-      if (f.code === 'busy' && active.tries++ < 5) { // the last turn is still winding down: try again shortly
+      if (f.code === 'busy' && active.tries++ < 5) { // the last turn is winding down: retry
         var a = active;
         return setTimeout(function () { if (active === a) sendActive(); }, 1500);
       }
@@ -647,7 +649,7 @@
         active.sent = false;
         return ws.close();
       }
-      if (f.code === 'rate_limited' || f.code === 'too_long') { // not sent after all: give the text back
+      if (f.code === 'rate_limited' || f.code === 'too_long') { // not sent: give the text back
         var i = state.log.lastIndexOf(active.entry);
         if (i >= 0) state.log.splice(i, 1);
         save();
@@ -658,6 +660,7 @@
       finish();
     }
     if (contactPending) { contactPending.disabled = false; contactPending = null; }
+    if (rater) rater();
     note(msg);
   }
   function options(b, opts) {
@@ -665,7 +668,6 @@
     var box = el('div', 'o');
     opts.slice(0, 4).forEach(function (o) {
       var btn = el('button', '', String(o));
-      btn.type = 'button';
       btn.onclick = function () {
         box.querySelectorAll('button').forEach(function (x) { x.disabled = true; });
         input.focus();
@@ -678,7 +680,6 @@
   var contactPending = null;
   function contactForm(turnId) {
     var f = el('form', 'c'), set = el('fieldset');
-    set.style.cssText = 'border:0;padding:0;margin:0;display:grid;gap:6px;min-width:0';
     var email = el('input'), noteIn = el('textarea'), l1 = el('label', '', S.email), l2 = el('label', '', S.note);
     email.type = 'email';
     email.autocomplete = 'email';
@@ -689,10 +690,9 @@
     l1.append(email);
     l2.append(noteIn);
     var btn = el('button', '', S.contactSend);
-    btn.type = 'submit';
     set.append(l1, l2, btn);
     f.append(set);
-    f.noValidate = true; // our own check and message, the same in every browser
+    f.noValidate = true; // our own check, the same in every browser
     f.onsubmit = function (e) {
       e.preventDefault();
       var v = email.value.trim();
@@ -738,24 +738,24 @@
     ask(text);
   };
   function grow() { input.style.height = 'auto'; input.style.height = input.scrollHeight + 2 + 'px'; }
-  input.addEventListener('input', grow);
-  input.addEventListener('keydown', function (e) {
+  input.oninput = grow;
+  input.onkeydown = function (e) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
-  });
-  panel.addEventListener('keydown', function (e) {
+  };
+  panel.onkeydown = function (e) {
     if (e.key === 'Escape') { e.preventDefault(); hide(); return; }
     if (e.key !== 'Tab') return;
-    // Keep focus inside the open panel: wrap from the last control to the first and back.
-    var items = Array.prototype.filter.call(panel.querySelectorAll('button,textarea,input,a[href],[tabindex="0"]'),
+    // Keep focus inside the open panel.
+    var items = [].filter.call(panel.querySelectorAll('button,textarea,input,a[href],[tabindex="0"]'),
       function (n) { return !n.disabled && n.getClientRects().length; });
     var first = items[0], last = items[items.length - 1], cur = root.activeElement;
     if (e.shiftKey ? cur === first : cur === last) { e.preventDefault(); (e.shiftKey ? last : first).focus(); }
-  });
+  };
 
   function mount() {
     if (document.querySelector('assistant-widget')) return; // the snippet was pasted twice
     document.body.append(host);
-    if (state.tok) mint().catch(function () {}); // a new page: keep the session alive with a fresh token
+    if (state.tok) mint().catch(function () {}); // a new page: keep the session alive
     if (state.open || D.open === 'true') show();
   }
   if (document.body) mount();
