@@ -5,12 +5,13 @@ focus, a rate-limited question given back, phones, history across tabs, and axe 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, WebSocketRoute, expect
 
 from tests.e2e.local_stack import Server, staff_reply, start_server
 
@@ -71,7 +72,17 @@ def roomy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from started(tmp_path_factory, env={"ASSISTANT_RATE_LIMIT_BURST": "1"})
+    """One message a minute per connection (ratings count): anything after the first question is refused."""
+    yield from started(tmp_path_factory, env={"ASSISTANT_RATE_LIMIT_BURST": "1",
+                                              "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1"})
+
+
+def early_in_a_minute(wp: WidgetPage) -> None:
+    """The limits count in clock-aligned minutes: start with 20 s or more to go, so that what a test sends
+    after its first question falls in the same minute (and is refused) however slow the machine is."""
+    left = 60 - time.time() % 60
+    if left < 20:
+        wp.page.wait_for_timeout((left + 0.2) * 1000)
 
 
 def answered(wp: WidgetPage, question: str = "How do I reset my password?") -> dict[str, Any]:
@@ -123,6 +134,64 @@ def test_thumbs_and_the_optional_comment(roomy_server: Server, make_page: MakePa
     expect(wp.loc(".m.a").last.locator(".fb")).to_have_count(0)
 
 
+def test_a_refused_rating_is_given_back(strict_server: Server, make_page: MakePage) -> None:
+    """Ratings are rate-limited like messages: a refused one is not shown as chosen, and a refused comment
+    stays in its box to send again."""
+    wp = make_page(strict_server)
+    wp.goto().open()
+    early_in_a_minute(wp)
+    answered(wp)  # the one message of this minute
+    bubble = wp.loc(".m.a").last
+    up = bubble.get_by_role("button", name="Helpful", exact=True)
+    up.click()
+    wait_until(wp.page, lambda: wp.frames("error"), what="the refusal")
+    assert wp.frames("error")[-1]["code"] == "rate_limited"
+    expect(up).to_have_attribute("aria-pressed", "false")
+    expect(wp.loc(".m.s").last).to_contain_text("a little fast")
+    expect(bubble.locator(".fb .sr")).to_have_text("")  # no thanks
+    bubble.get_by_role("button", name="Not helpful").click()
+    wait_until(wp.page, lambda: len(wp.frames("error")) == 2, what="the second refusal")
+    comment = wp.loc("form.c input")
+    comment.fill("Too vague")
+    comment.press("Enter")
+    wait_until(wp.page, lambda: len(wp.frames("error")) == 3, what="the comment's refusal")
+    expect(comment).to_have_value("Too vague")  # still there, editable again
+    expect(comment).to_be_editable()
+    expect(comment).to_be_focused()
+    expect(bubble.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "false")
+    assert wp.frames("feedback_saved") == []
+    assert all("f" not in i for i in wp.stored()["log"])
+
+
+def test_a_new_session_does_not_rate_the_old_answers(roomy_server: Server, make_page: MakePage) -> None:
+    """When the old token cannot be refreshed (over a day old, or the key rotated) the widget starts a new
+    session, whose turn ids start again: the kept answers lose their thumbs rather than rate someone else's."""
+    wp = make_page(roomy_server)
+    wp.goto().open()
+    answered(wp)
+    expect(wp.loc(".fb")).to_have_count(1)
+
+    def refuse_refreshes(route: Route) -> None:
+        if "previous" in (route.request.post_data or ""):
+            route.fulfill(status=401, content_type="application/json", body='{"error": "unauthorized"}')
+        else:
+            route.continue_()
+
+    wp.page.route(f"{roomy_server.base}/token", refuse_refreshes)
+    wp.goto()
+    expect(wp.loc(".m.a").nth(1)).to_contain_text("password")  # the kept answer is still shown...
+    expect(wp.loc(".fb")).to_have_count(0)  # ...without thumbs
+    wait_until(wp.page, lambda: [p for p in wp.token_posts if not p["request"]], what="a fresh token")
+    assert [i.get("u") for i in wp.stored()["log"] if i["r"] == "a"] == [0]
+    final = answered(wp, "How long are gift cards valid for?")
+    assert final["turn"] == "t1"  # the new session's first turn: the id the old answer had
+    expect(wp.loc(".fb")).to_have_count(1)
+    expect(wp.loc(".m.a").last.locator(".fb")).to_have_count(1)
+    refused = [e for e in wp.errors if "status of 401" in e]  # Chromium logs the refused refresh
+    assert len(refused) == 1, wp.errors
+    wp.errors.remove(refused[0])
+
+
 # -- staff reply from Slack ---------------------------------------------------------------------------
 
 
@@ -172,6 +241,66 @@ def test_a_staff_reply_appears_and_the_contact_form_takes_focus(roomy_server: Se
     expect(wp.loc(".m.sf .n")).to_have_text("Staff")
 
 
+def test_staff_replies_come_any_time_are_shown_once_and_leave_the_answer_alone(
+        markdown_server: Server, make_page: MakePage) -> None:
+    """The real stack behind a routed socket that adds staff frames: one kept while the visitor was away
+    (after every pong, as the server delivers them), and one, twice, in the middle of a streaming answer."""
+    wp = make_page(markdown_server)
+    away = {"type": "staff", "id": "1700000000.000100", "turn": "t1", "name": "Staff",
+            "text": "We have your message and will reply here."}
+    mid = {"type": "staff", "id": "1700000000.000200", "turn": "t1", "name": "Ana Lim",
+           "text": "Ana here: I *checked* your **order**, see the [order page](https://help.example/orders)."}
+    seen = {"pong": 0, "delta": 0}
+
+    def route(ws: WebSocketRoute) -> None:
+        upstream = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            ws.send(message)
+            kind = json.loads(message).get("type")
+            if kind in seen:
+                seen[kind] += 1
+            if kind == "pong":
+                ws.send(json.dumps(away))
+            if kind == "delta" and seen["delta"] == 3:
+                ws.send(json.dumps(mid))
+                ws.send(json.dumps(mid))  # a resend: shown once
+
+        upstream.on_message(from_server)
+
+    wp.page.route_web_socket(re.compile(r"/local\?token="), route)
+    wp.goto().open()
+    staff = wp.loc(".m.sf")
+    expect(staff).to_have_count(1)  # while no question is active
+    expect(staff.locator(".n")).to_have_text("Staff")
+    final = wp.ask_and_wait("How do I make cold brew?")
+    assert final["type"] == "answer" and seen["delta"] > 3
+    expect(staff).to_have_count(2)
+    late = staff.last
+    expect(late.locator(".n")).to_have_text("Ana Lim")
+    expect(late.locator("strong")).to_have_text("order")
+    expect(late.locator("em")).to_have_text("checked")
+    expect(late.locator("a")).to_have_attribute("href", "https://help.example/orders")
+    assert "**" not in late.inner_text() and "](" not in late.inner_text()
+    # The answer streamed on around it, whole, in its own bubble; the turn ended as usual.
+    answer = wp.loc(".m.a").last
+    expect(answer.locator("table tbody tr")).to_have_count(2)
+    expect(answer.locator(".fb")).to_have_count(1)
+    assert "Ana" not in answer.inner_text() and "Cold brew" in answer.inner_text()
+    expect(wp.loc(".f .k")).to_be_hidden()  # no Stop button left behind
+    expect(wp.loc("textarea")).to_be_focused()
+    log = [(i["r"], i.get("n"), i.get("i")) for i in wp.stored()["log"]]
+    assert log == [("s", "Staff", away["id"]), ("v", None, None), ("s", "Ana Lim", mid["id"]), ("a", None, None)]
+    # Restored on the next page, and the replies the new socket's pong brings again are not shown twice.
+    pongs = seen["pong"]
+    wp.goto()
+    expect(wp.loc(".p")).to_be_visible()
+    wait_until(wp.page, lambda: seen["pong"] > pongs, what="the new socket's pong")
+    expect(staff).to_have_count(2)
+    expect(staff.locator(".n")).to_have_text(["Staff", "Ana Lim"])
+    expect(staff.last.locator("strong")).to_have_text("order")
+
+
 # -- Markdown while streaming ---------------------------------------------------------------------------
 
 
@@ -186,6 +315,7 @@ def test_markdown_is_rendered_while_it_streams_and_never_shows_its_markers(
             const all = log.querySelectorAll('.m.a');
             const b = all[all.length - 1];
             if (!b) return;
+            if (!window.__p && b.querySelector('ul')) window.__p = b.querySelector('p');  // the first block, done
             const copy = b.cloneNode(true);
             copy.querySelectorAll('.src,.fb').forEach(n => n.remove());
             window.__md.push([copy.textContent, copy.innerHTML]);
@@ -214,6 +344,48 @@ def test_markdown_is_rendered_while_it_streams_and_never_shows_its_markers(
     final_html = bubble.evaluate("""b => { const c = b.cloneNode(true);
         c.querySelectorAll('.src,.fb').forEach(n => n.remove()); return c.innerHTML; }""")
     assert last_streamed == final_html
+    # Blocks that were complete kept their nodes while later ones streamed in.
+    assert bubble.evaluate("b => !!window.__p && b.querySelector('p') === window.__p")
+
+
+def test_a_long_answer_streams_without_re_rendering_what_is_done(server: Server, make_page: MakePage) -> None:
+    """3,000 characters in 24-character deltas (the server's flush size), all at once: each delta renders only
+    the block still arriving, so the elements made over the whole stream are a small multiple of the final
+    DOM (re-rendering all of it on every delta would make about sixty times as many)."""
+    wp = make_page(server)
+    para = ("**Cold brew** takes *twelve* hours. Use `filtered` water and see [the guide](https://help.example/x).\n"
+            "- Leave the jug in the fridge overnight.\n- Strain it through **paper**.\n\n")
+    text = (para * 20)[:3000]
+    deltas = [text[i:i + 24] for i in range(0, len(text), 24)]
+
+    def fake_server(ws: WebSocketRoute) -> None:
+        def on_message(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "send":
+                ws.send(json.dumps({"type": "ack", "id": frame["id"], "turn": "t1"}))
+                for d in deltas:
+                    ws.send(json.dumps({"type": "delta", "turn": "t1", "text": d}))
+                ws.send(json.dumps({"type": "answer", "turn": "t1", "text": text, "citations": []}))
+
+        ws.on_message(on_message)
+
+    wp.page.route_web_socket(re.compile(r"/local\?token="), fake_server)
+    wp.goto().open()
+    wp.page.evaluate("""() => {
+        const log = document.querySelector('assistant-widget').shadowRoot.querySelector('.log');
+        window.__made = 0;
+        new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
+            if (n.nodeType === 1) window.__made += 1 + n.querySelectorAll('*').length;
+        }))).observe(log, {subtree: true, childList: true});
+    }""")
+    wp.ask("Cold brew?")
+    bubble = wp.loc(".m.a").last
+    expect(bubble.locator(".fb")).to_have_count(1)
+    expect(bubble.locator(":scope > p")).to_have_count(text.count("**Cold brew**"))
+    assert "**" not in bubble.inner_text()
+    final = bubble.evaluate("b => b.querySelectorAll('*').length")
+    made = wp.page.evaluate("() => window.__made")
+    assert len(deltas) == 125 and made < 15 * final, (made, final)
 
 
 # -- rate limits, history -------------------------------------------------------------------------------
@@ -222,8 +394,9 @@ def test_markdown_is_rendered_while_it_streams_and_never_shows_its_markers(
 def test_a_rate_limited_question_goes_back_to_the_input(strict_server: Server, make_page: MakePage) -> None:
     wp = make_page(strict_server)
     wp.goto().open()
+    early_in_a_minute(wp)
     answered(wp)
-    wp.ask("How long are gift cards valid for?")  # a second message within the same 10 seconds: over the burst of 1
+    wp.ask("How long are gift cards valid for?")  # a second message in the same minute: over the limit of 1
     wait_until(wp.page, lambda: wp.frames("error"), what="the rate-limit error")
     assert wp.frames("error")[-1]["code"] == "rate_limited"
     expect(wp.loc("textarea")).to_have_value("How long are gift cards valid for?")
@@ -258,18 +431,37 @@ def test_history_across_tabs_when_the_owner_asks_for_it(server: Server, owner_si
 # -- phones and accessibility ---------------------------------------------------------------------------
 
 
-def test_phone_touch_targets_and_input_size(server: Server, make_page: MakePage) -> None:
-    wp = make_page(server, viewport=PHONE, has_touch=True, is_mobile=True)
+def test_phone_touch_targets_and_input_size(roomy_server: Server, make_page: MakePage) -> None:
+    """Every control on a phone is 44 px both ways, every text field 16 px (iOS zooms into smaller ones):
+    the composer, sources, thumbs and the 👎 box, clarify options, the hand-off form."""
+    wp = make_page(roomy_server, viewport=PHONE, has_touch=True, is_mobile=True)
     wp.goto().open()
+    assert wp.ask_and_wait("returns")["type"] == "clarify"
     answered(wp, "How long are gift cards valid for?")
-    assert wp.loc("textarea").evaluate("e => getComputedStyle(e).fontSize") == "16px"  # no zoom on focus
-    small = wp.page.evaluate("""() => [...document.querySelector('assistant-widget').shadowRoot
-        .querySelectorAll('.p button, .p a[href], .p input, .p textarea')]
+    wp.loc(".m.a").last.get_by_role("button", name="Not helpful").click()
+    expect(wp.loc("form.c input")).to_be_focused()
+    assert wp.ask_and_wait(f"I want to talk to a person {time.monotonic_ns()}")["type"] == "handoff"
+    expect(wp.loc("form.c input[type=email]")).to_be_focused()
+    # (Links inside an answer's sentences are exempt, as in WCAG 2.5.8; the sources list is not.)
+    controls = """() => [...document.querySelector('assistant-widget').shadowRoot
+        .querySelectorAll('.p button, .src a, .p input, .p textarea')]
         .filter(e => e.getClientRects().length && !e.closest('.sr'))
-        .map(e => [e.textContent.trim().slice(0, 20) || e.getAttribute('aria-label'), e.getBoundingClientRect()])
-        .filter(([, r]) => r.width < 44 || r.height < 44)
-        .map(([name, r]) => `${name}: ${Math.round(r.width)}x${Math.round(r.height)}`)""")
+        .map(e => [e.tagName + ' ' + (e.getAttribute('aria-label') || e.textContent.trim().slice(0, 20) || e.type),
+                   e.getBoundingClientRect(), getComputedStyle(e).fontSize])"""
+    found = wp.page.evaluate(controls)
+    names = " | ".join(name for name, _, _ in found)
+    for needed in ("BUTTON Close chat", "BUTTON Send", "BUTTON Helpful", "BUTTON Not helpful", "A ", "INPUT text",
+                   "INPUT email", "TEXTAREA", "BUTTON Send my email"):
+        assert needed in names, (needed, names)
+    assert len([1 for name, _, _ in found if name.startswith("BUTTON") and "Send" not in name]) >= 5  # + options
+    small = [f"{name}: {round(r['width'])}x{round(r['height'])}" for name, r, _ in found
+             if r["width"] < 44 or r["height"] < 44]
     assert small == [], small
+    fonts = [f"{name}: {size}" for name, _, size in found if name.startswith(("INPUT", "TEXTAREA")) and size != "16px"]
+    assert fonts == [], fonts
+    # The Stop button while an answer streams is the same size as Send.
+    assert wp.loc(".f .k").evaluate("e => { e.hidden = false; const r = e.getBoundingClientRect(); e.hidden = true;"
+                                    " return Math.min(r.width, r.height); }") >= 44
 
 
 def axe_violations(wp: WidgetPage) -> list[str]:
