@@ -79,9 +79,9 @@
     return a;
   }
 
-  // Markdown subset → DOM: paragraphs, lists, # headings (bold), **bold**, *italic*, `code`, pipe tables,
-  // [text](http…) links (one pair of parentheses allowed). Images and non-http(s) links are their text alone.
-  var INLINE = /`([^`]+)`|\*\*([^*]+)\*\*|__([^_]+)__|\*([^*\s][^*]*)\*|\b_([^_]+)_\b|(!?)\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s[^)]*)?\)/g;
+  // Markdown subset → DOM: paragraphs, lists, # headings, **bold**, *italic*, `code`, pipe tables, http(s)
+  // links. Images and other links are their text alone.
+  var INLINE = /`([^`]+)`|\*\*((?:[^*]|\*(?!\*))+)\*\*|__([^_]+)__|\*([^*\s](?:[^*]*[^*\s])?)\*|\b_([^_]+)_\b|(!?)\[([^\]]*)\]\(((?:[^()\s]|\([^()\s]*\))*)(?:\s[^)]*)?\)/g;
   function inline(text, parent) {
     var last = 0; // replace() finds all matches before calling back: recursion is safe
     text.replace(INLINE, function (all, code, b1, b2, i1, i2, img, label, url, at) {
@@ -126,11 +126,11 @@
       lines.forEach(function (line, n) {
         var m = /^\s*(?:[-*+]|(\d+)[.)])\s+(.*)$/.exec(line), h = /^#{1,6}\s+(.*)$/.exec(line);
         if (rows) {
-          if (line.indexOf('|') >= 0) { rows.push(line); return; }
+          if (line.indexOf('|') >= 0 || !rows[1]) { rows.push(line); return; } // (the separator's pipes are optional)
           table(rows, parent);
           rows = null;
         }
-        if (line.indexOf('|') >= 0 && SEP.test(lines[n + 1] || '') && (lines[n + 1] || '').indexOf('-') >= 0) {
+        if (line.indexOf('|') >= 0 && SEP.test(lines[n + 1] || '')) {
           rows = [line];
           list = item = para = null;
         } else if (m) {
@@ -163,9 +163,9 @@
     if (/^\s*([-*+]|\d+[.)]|#{1,6})?\s*$/.test(lines[lines.length - 1])) lines.pop();
     var k = lines.length;
     while (k && lines[k - 1].indexOf('|') >= 0) k--;
-    if (k < lines.length && !(lines.length - k > 1 && SEP.test(lines[k + 1]))) lines.length = k;
-    else if (k < lines.length && !/\|\s*$/.test(lines[lines.length - 1])) lines.pop(); // a row still arriving
-    var tail = lines.join('\n').replace(/!?\[([^\]\n]*)(\]\([^)\s]*)?$|!?\[([^\]\n]*)\]$/, '$1$3');
+    if (k < lines.length && !/\|\s*$/.test(lines[lines.length - 1])) lines.pop(); // a row still arriving
+    if (k < lines.length && !SEP.test(lines[k + 1] || '')) lines.length = k; // rows wait for their separator
+    var tail = lines.join('\n').replace(/!?\[([^\]\n]*)(\]\((?:[^()\s]|\([^()\s]*\)?)*)?$|!?\[([^\]\n]*)\]$/, '$1$3');
     ['**', '__', '`'].forEach(function (mark) {
       var parts = tail.split(mark);
       if (parts.length % 2 === 0) tail = parts.slice(0, -1).join(mark) + parts[parts.length - 1];
@@ -327,9 +327,7 @@
       ul.appendChild(el('li')).append(u ? link(u, name) : name); // no usable URL: the title, as text
     });
     if (!ul.firstChild) return;
-    var box = el('div', 'src', S.sources + ':');
-    box.append(ul);
-    parent.append(box);
+    parent.appendChild(el('div', 'src', S.sources + ':')).append(ul);
   }
   // Rendered once per text: the final frame does not re-flow what the stream showed.
   function render(b, text) {
