@@ -388,6 +388,43 @@ def test_a_long_answer_streams_without_re_rendering_what_is_done(server: Server,
     assert len(deltas) == 125 and made < 15 * final, (made, final)
 
 
+def test_markdown_edge_cases_stream_without_markers(server: Server, make_page: MakePage) -> None:
+    """One character per delta through a routed socket: a link whose target has parentheses, a table without
+    outer pipes, bold around italic, and asterisks that are arithmetic. No marker shows at any point."""
+    wp = make_page(server)
+    text = ("See [Tea](https://en.wikipedia.org/wiki/Tea_(drink)) first.\n\nSize | Steep\n--- | ---:\n"
+            "Small | 12 h\nLarge | 14 h\n\n**Use *filtered* water** and 5 * 3 = 15 scoops, a*b.")
+
+    def fake_server(ws: WebSocketRoute) -> None:
+        def on_message(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "send":
+                ws.send(json.dumps({"type": "ack", "id": frame["id"], "turn": "t1"}))
+                for ch in text:
+                    ws.send(json.dumps({"type": "delta", "turn": "t1", "text": ch}))
+                ws.send(json.dumps({"type": "answer", "turn": "t1", "text": text, "citations": []}))
+
+        ws.on_message(on_message)
+
+    wp.page.route_web_socket(re.compile(r"/local\?token="), fake_server)
+    wp.goto().open()
+    wp.watch_assistant_text()
+    wp.ask("Tea?")
+    bubble = wp.loc(".m.a").last
+    expect(bubble.locator(".fb")).to_have_count(1)
+    streamed = [t for t in wp.snapshots() if "See" in t]
+    assert len(streamed) > 50
+    for t in streamed:
+        for marker in ("**", "](", "[", "|", "---", "*filtered"):
+            assert marker not in t, (marker, t)
+    expect(bubble.locator("a")).to_have_attribute("href", "https://en.wikipedia.org/wiki/Tea_(drink)")
+    expect(bubble.locator("th")).to_have_text(["Size", "Steep"])
+    expect(bubble.locator("tbody tr")).to_have_count(2)
+    expect(bubble.locator("strong em")).to_have_text("filtered")
+    expect(bubble.locator("strong")).to_have_text("Use filtered water")
+    expect(bubble.locator("p").last).to_have_text("Use filtered water and 5 * 3 = 15 scoops, a*b.")
+
+
 # -- rate limits, history -------------------------------------------------------------------------------
 
 
