@@ -85,6 +85,23 @@ def early_in_a_minute(wp: WidgetPage) -> None:
         wp.page.wait_for_timeout((left + 0.2) * 1000)
 
 
+def stream_through_a_routed_socket(wp: WidgetPage, deltas: list[str], text: str) -> None:
+    """Answer the page's next question from a routed socket: ack, these deltas, then the answer frame."""
+
+    def fake_server(ws: WebSocketRoute) -> None:
+        def on_message(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("action") == "send":
+                ws.send(json.dumps({"type": "ack", "id": frame["id"], "turn": "t1"}))
+                for d in deltas:
+                    ws.send(json.dumps({"type": "delta", "turn": "t1", "text": d}))
+                ws.send(json.dumps({"type": "answer", "turn": "t1", "text": text, "citations": []}))
+
+        ws.on_message(on_message)
+
+    wp.page.route_web_socket(re.compile(r"/local\?token="), fake_server)
+
+
 def answered(wp: WidgetPage, question: str = "How do I reset my password?") -> dict[str, Any]:
     final = wp.ask_and_wait(question)
     assert final["type"] == "answer", final
@@ -358,18 +375,7 @@ def test_a_long_answer_streams_without_re_rendering_what_is_done(server: Server,
     text = (para * 20)[:3000]
     deltas = [text[i:i + 24] for i in range(0, len(text), 24)]
 
-    def fake_server(ws: WebSocketRoute) -> None:
-        def on_message(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("action") == "send":
-                ws.send(json.dumps({"type": "ack", "id": frame["id"], "turn": "t1"}))
-                for d in deltas:
-                    ws.send(json.dumps({"type": "delta", "turn": "t1", "text": d}))
-                ws.send(json.dumps({"type": "answer", "turn": "t1", "text": text, "citations": []}))
-
-        ws.on_message(on_message)
-
-    wp.page.route_web_socket(re.compile(r"/local\?token="), fake_server)
+    stream_through_a_routed_socket(wp, deltas, text)
     wp.goto().open()
     wp.page.evaluate("""() => {
         const log = document.querySelector('assistant-widget').shadowRoot.querySelector('.log');
@@ -395,18 +401,7 @@ def test_markdown_edge_cases_stream_without_markers(server: Server, make_page: M
     text = ("See [Tea](https://en.wikipedia.org/wiki/Tea_(drink)) first.\n\nSize | Steep\n--- | ---:\n"
             "Small | 12 h\nLarge | 14 h\n\n**Use *filtered* water** and 5 * 3 = 15 scoops, a*b.")
 
-    def fake_server(ws: WebSocketRoute) -> None:
-        def on_message(message: str | bytes) -> None:
-            frame = json.loads(message)
-            if frame.get("action") == "send":
-                ws.send(json.dumps({"type": "ack", "id": frame["id"], "turn": "t1"}))
-                for ch in text:
-                    ws.send(json.dumps({"type": "delta", "turn": "t1", "text": ch}))
-                ws.send(json.dumps({"type": "answer", "turn": "t1", "text": text, "citations": []}))
-
-        ws.on_message(on_message)
-
-    wp.page.route_web_socket(re.compile(r"/local\?token="), fake_server)
+    stream_through_a_routed_socket(wp, list(text), text)
     wp.goto().open()
     wp.watch_assistant_text()
     wp.ask("Tea?")
