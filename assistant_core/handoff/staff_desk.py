@@ -30,6 +30,9 @@ from assistant_core.ports import Clock
 log = logging.getLogger(__name__)
 STAFF_KINDS = frozenset({"staff_reply", "staff_seen", "visitor_message"})
 DEFAULT_NAME = "Staff"
+YOUNG_THREAD_SECONDS = 120  # a reply this soon after the notice may beat the notice's link to its session
+LINK_WAIT_POLLS = 12
+LINK_POLL_SECONDS = 0.25
 RELAYED_MESSAGE = "I've passed this on to {name}, who is helping you here. Their reply will appear in this chat."
 
 
@@ -74,7 +77,7 @@ class StaffDesk:
         thread_ref, ts, text = (_text(payload, k, n) for k, n in (("thread", 80), ("ts", 30), ("text", 4000)))
         if not (thread_ref and ts and text):
             raise BadInput("staff_reply without thread, ts or text")
-        session_id = self.threads.session_for(thread_ref)
+        session_id = self._session_for(thread_ref)
         if session_id is None:
             log.info("a reply in Slack thread %s, which is no hand-off we know (or its session ended)", thread_ref)
             return {"ignored": "unknown thread"}
@@ -93,6 +96,21 @@ class StaffDesk:
             self._tell(thread, "The visitor is not in the chat right now. They will see this reply if they come "
                                f"back to the site within {hours} hours; you will be told here when they do.")
         return {"session_id": session_id, "shown": shown}
+
+    def _session_for(self, thread: str) -> str | None:
+        """The thread's session. A notice's thread is linked just after Slack answers its post, so a reply to a
+        notice seconds old may arrive first: for a young thread, look again for a moment before giving up."""
+        session_id = self.threads.session_for(thread)
+        try:
+            age = self.clock.time() - float(thread.partition(":")[2])
+        except ValueError:
+            return session_id
+        for _ in range(LINK_WAIT_POLLS if 0 <= age < YOUNG_THREAD_SECONDS else 0):
+            if session_id is not None:
+                break
+            self.clock.sleep(LINK_POLL_SECONDS)
+            session_id = self.threads.session_for(thread)
+        return session_id
 
     def _name(self, user: str) -> str:
         if self.names is None or not user:

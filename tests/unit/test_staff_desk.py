@@ -119,3 +119,18 @@ def test_slack_outages_retry_the_visitors_message_but_never_a_note() -> None:
 def test_unusable_events_are_bad_input(payload: dict[str, Any]) -> None:
     with pytest.raises(BadInput):
         Desk().desk.handle(payload)
+
+
+def test_a_reply_that_beats_the_notices_link_waits_for_it() -> None:
+    d = Desk()
+    young = f"C0HANDOFF:{d.clock.time() - 2:.6f}"  # a notice posted two seconds ago, not linked yet
+    d.clock.meanwhile.append(lambda: None)
+    d.clock.meanwhile.append(lambda: d.threads.link("s-2", young, turn="t1", connection_id="c-2", ttl=0))
+    out = d.desk.handle({"kind": "staff_reply", "thread": young, "ts": "1780000009.000100", "text": "Hi",
+                         "user": "U0ANA"})
+    assert out == {"session_id": "s-2", "shown": True} and d.poster.frames["c-2"][0]["text"] == "Hi"
+    assert len(d.clock.sleeps) == 2
+    stranger = f"C0HANDOFF:{d.clock.time() - 1:.6f}"  # young but never linked: a bounded wait, then dropped
+    assert d.desk.handle({"kind": "staff_reply", "thread": stranger, "ts": "1.1", "text": "x"}) == \
+        {"ignored": "unknown thread"}
+    assert len(d.clock.sleeps) == 2 + 12
