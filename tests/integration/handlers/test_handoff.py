@@ -228,7 +228,9 @@ def test_a_burst_of_contacts_is_rate_limited_and_every_thanked_contact_reaches_e
     replies = [f for f in posted("Xk1aBcD2SQ0CF3g=") if f.get("reason") == "contact_saved" or f["type"] == "error"]
     thanked = [f["message"].removeprefix("Thanks! Our team will reply to ").rstrip(".") for f in replies
                if f.get("reason") == "contact_saved"]
-    assert 1 <= len(thanked) <= 3 and len(replies) == 20  # the rest were told they are going too fast
+    # The limits count in clock-aligned windows (3 per 10 s, 6 per minute): a burst that straddles a window
+    # boundary gets 3 + 3 through, never more than the minute's 6. The rest were told they go too fast.
+    assert 1 <= len(thanked) <= 6 and len(replies) == 20
     assert {f.get("code") for f in replies if f["type"] == "error"} == {"rate_limited"}
     emails = []
     while batch := staff.emails():
